@@ -1,0 +1,84 @@
+"""The actors: cities, the standing coordinating body and the central government.
+
+Agents own their decisions; the numbers they decide on live in the model's numpy arrays, and
+each city reads and writes only its own slot (`self.idx`). Decisions happen per incident, not
+per step, so they can be plain Python without slowing the step.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import RiskModel
+
+
+class City(mesa.Agent):
+    """A city government: first responsible and first responder on its own territory (属地管理)."""
+
+    model: RiskModel
+
+    def __init__(self, model: RiskModel, idx: int, city_id: str, name_en: str, name_zh: str):
+        super().__init__(model)
+        self.idx = idx
+        self.city_id = city_id
+        self.name_en = name_en
+        self.name_zh = name_zh
+
+    def decide_report(self, detected_step: int, magnitude: float) -> int | None:
+        """When the origin reports what it detected (None = never).
+
+        Under territorial rules an origin delays and stays silent below a threshold ("no need to
+        report while it stays inside our boundary"); the regime sets both.
+        """
+        p = self.model.p
+        if magnitude < p["info.report_threshold_t"]:
+            return None
+        return detected_step + self.model.hours_to_steps(p["info.report_delay_hours"])
+
+    def choose_source_control(self, efforts: np.ndarray, spared: np.ndarray) -> float:
+        """Source-control effort a in [0, 1] as origin (发生地).
+
+        `spared[k, j]` is the loss that effort `efforts[k]` would spare city j. The city picks
+        the effort that maximises own + w * others spared, minus gamma * a^2 / 2, where w is the
+        weight it gives to other cities' losses: w = 0 is the Nash choice of a city that sweeps
+        only its own doorstep (自扫门前雪), w = 1 the regional optimum the responsibility rule
+        asks of the origin. With linear damage this gives a = s_own * a_optimum.
+        """
+        p = self.model.p
+        weight = np.full(spared.shape[1], p["responsibility.external_weight"])
+        weight[self.idx] = 1.0
+        value = spared @ weight - p["source_control.cost"] * efforts**2 / 2
+        return float(efforts[int(np.argmax(value))])
+
+    def receive_warning(self, step: int) -> None:
+        """Note the first time this city learns of the hazard; it is ready after activation."""
+        m = self.model
+        if m.informed_step[self.idx] < 0 or step < m.informed_step[self.idx]:
+            m.informed_step[self.idx] = step
+            m.ready_step[self.idx] = step + m.hours_to_steps(m.p["preparedness.activation_hours"])
+
+
+class CoordinatingBody(mesa.Agent):
+    """The standing coordinating body (综合性协调机构): the hub of the shared platform."""
+
+    model: RiskModel
+
+    def relay(self, report_step: int) -> None:
+        """Warn every city through the platform after its latency."""
+        self.model.warn_cities(report_step + self.model.hours_to_steps(
+            self.model.p["info.relay_hours"]))
+
+
+class CentralGovernment(mesa.Agent):
+    """The superior level: under territorial rules reports go up to it and come back down."""
+
+    model: RiskModel
+
+    def relay(self, report_step: int) -> None:
+        """Pass an upward report back down the hierarchy to every city (up, then down)."""
+        self.model.warn_cities(report_step + self.model.hours_to_steps(
+            self.model.p["info.relay_hours"]))

@@ -1,0 +1,229 @@
+"""Command line: run / plot / validate / list. A thin layer over sim.study.
+
+Errors a user can fix (a bad scenario, a folder of another study, a missing font package) are
+printed as one clear message each and exit with code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from sim import __version__
+
+VERBS = ("run", "plot", "validate", "list")
+EPILOG = """examples:
+  python run.py scenarios/quickstart.yaml
+  python run.py scenarios/quickstart.yaml --replications 5 --workers 2 --out /tmp/res
+  python run.py scenarios/quickstart.yaml --set hazard.magnitude=50 --set time.horizon_days=10
+  python run.py scenarios/quickstart.yaml --dry-run
+  python run.py plot results/quickstart --lang zh
+  python run.py validate scenarios/*.yaml
+  python run.py list
+"""
+
+
+class UsageError(Exception):
+    """A mistake on the command line: exit code 2 with the message."""
+
+
+def _parse_set(items: list[str]) -> dict:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UsageError(f"--set {item!r}: expected key.path=value, e.g. "
+                             "--set hazard.magnitude=50")
+        key, raw = item.split("=", 1)
+        try:
+            out[key.strip()] = yaml.safe_load(raw) if raw.strip() else raw
+        except yaml.YAMLError:
+            out[key.strip()] = raw
+    return out
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {text!r}: expected i/N, e.g. --shard 0/4") from None
+    if n < 1 or not 0 <= i < n:
+        raise UsageError(f"--shard {text!r}: expected 0 <= i < N")
+    return i, n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run.py",
+        description="kuayu (跨域): simulate how cities coordinate on risks that cross their "
+                    "borders. The verb defaults to 'run'.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"kuayu {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="{run,plot,validate,list}")
+
+    run = sub.add_parser("run", help="run a scenario (the default verb)", epilog=EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("scenario", help="scenario YAML file, e.g. scenarios/quickstart.yaml")
+    run.add_argument("--out", metavar="DIR", default="results",
+                     help="folder that receives <scenario name>/ (default: results), "
+                          "e.g. --out /tmp/myresults")
+    run.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="worker processes (default 1); results are identical for any N, "
+                          "e.g. --workers 2")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a parameter by dotted path (repeatable), "
+                          "e.g. --set hazard.magnitude=50")
+    run.add_argument("--replications", type=int, metavar="N",
+                     help="replications per regime and sweep point (overrides the file), "
+                          "e.g. --replications 5")
+    run.add_argument("--seed", type=int, metavar="N",
+                     help="root seed (overrides the file), e.g. --seed 7")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace results of a different version of this scenario")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print the plan (runs, estimated time, folder) and stop")
+    run.add_argument("--yes", action="store_true", help="confirm a plan larger than max_runs")
+    run.add_argument("--shard", metavar="i/N",
+                     help="run only slice i of N (for job arrays), e.g. --shard 0/4")
+    run.add_argument("--lang", action="append", choices=("en", "zh"),
+                     help="chart language (repeatable; default: en and zh)")
+    run.add_argument("--no-charts", action="store_true", help="write tables but no charts")
+
+    plot = sub.add_parser("plot", help="redraw charts from a results folder without re-running")
+    plot.add_argument("results", help="results folder, e.g. results/quickstart")
+    plot.add_argument("--chart", action="append", metavar="NAME",
+                      help="chart to draw (repeatable; default: the study's charts)")
+    plot.add_argument("--lang", action="append", choices=("en", "zh"),
+                      help="language (repeatable; default: en and zh)")
+
+    validate = sub.add_parser("validate", help="check scenario files without running them")
+    validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
+
+    sub.add_parser("list", help="show regimes, regions, hazard kinds, parameters, outcomes")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] not in VERBS and not argv[0].startswith("-"):
+        argv.insert(0, "run")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verb is None:
+        parser.print_help()
+        return 2
+    from sim.fonts import FontMissingError
+    from sim.runner import StudyConflict
+    from sim.scenario import ScenarioError
+
+    try:
+        return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate,
+                "list": cmd_list}[args.verb](args, argv)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 2
+    except (UsageError, StudyConflict, FontMissingError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished runs are saved; run the same command again to resume.",
+              file=sys.stderr)
+        return 130
+
+
+def cmd_run(args, argv) -> int:
+    from sim import study
+    from sim.scenario import load
+
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected 1 or more")
+    if args.replications is not None and args.replications < 1:
+        raise UsageError(f"--replications {args.replications}: expected 1 or more")
+    shard = _parse_shard(args.shard)
+    scenario = load(args.scenario, _parse_set(args.set), args.replications, args.seed,
+                    confirm_large=args.yes)
+    out_dir = Path(args.out) / scenario.name
+    if args.dry_run:
+        return _dry_run(scenario, out_dir, args.workers)
+    langs = tuple(args.lang or ("en", "zh"))
+    res = study.run_study(scenario, out=out_dir, workers=args.workers, shard=shard,
+                          overwrite=args.overwrite, quiet=args.quiet, charts=not args.no_charts,
+                          langs=langs, command=("run.py", *argv))
+    status = res.manifest["status"]
+    if status != "complete":
+        runs = res.manifest["runs"]
+        print(f"shard done: {runs['chunks_done']}/{runs['chunks']} chunks of {scenario.name} "
+              f"in {out_dir}; run the remaining shards, then any of them again to finish.")
+        return 0
+    for line in res.headline():
+        print(line)
+    print(f"\n{scenario.n_runs} runs of '{scenario.name}' done.")
+    print(f"Results: {out_dir}/  (runs.csv, summary.csv, differences.csv, manifest.json)")
+    if not args.no_charts:
+        print(f"Charts:  {out_dir / 'figures'}/  (PDF, SVG and PNG)")
+    return 0
+
+
+def _dry_run(scenario, out_dir: Path, workers: int) -> int:
+    from sim.runner import chunk_size_for, run_one
+
+    specs = list(scenario.runs())
+    probe = specs[: min(5, len(specs))]
+    start = time.perf_counter()
+    for spec in probe:
+        run_one(spec, scenario.seed, scenario.record_series)
+    per_run = (time.perf_counter() - start) / len(probe)
+    est = per_run * len(specs) / max(1, workers)
+    print(f"plan for '{scenario.name}' ({scenario.source}):")
+    print(f"  regimes:      {', '.join(r.key for r in scenario.regimes)}"
+          f" (baseline {scenario.baseline})")
+    print(f"  sweep points: {len(scenario.points)}"
+          + (f" over {', '.join(scenario.swept)}" if scenario.swept else ""))
+    print(f"  replications: {scenario.replications} (root seed {scenario.seed})")
+    print(f"  runs:         {len(specs):,} in chunks of {chunk_size_for(len(specs))}")
+    print(f"  estimate:     {est:,.1f} s on {workers} worker(s) "
+          f"({per_run * 1000:.1f} ms per run, timed on {len(probe)} runs)")
+    print(f"  results in:   {out_dir}/")
+    return 0
+
+
+def cmd_plot(args, argv) -> int:
+    from sim.study import open_results
+
+    res = open_results(args.results)
+    written = []
+    for lang in args.lang or ("en", "zh"):
+        written += res.plot(args.chart, lang)
+    print(f"{len(written)} files written to {res.path / 'figures'}/")
+    return 0
+
+
+def cmd_validate(args, argv) -> int:
+    from sim.scenario import ScenarioError, load
+
+    failed = 0
+    for path in args.scenarios:
+        try:
+            sc = load(path)
+        except ScenarioError as exc:
+            failed += 1
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+        else:
+            print(f"ok: {path} ({sc.n_runs:,} runs: {len(sc.regimes)} regimes x "
+                  f"{len(sc.points)} points x {sc.replications} replications)")
+    return 2 if failed else 0
+
+
+def cmd_list(args, argv) -> int:
+    from sim.catalogue import describe
+
+    print(describe())
+    return 0

@@ -1,0 +1,1 @@
+"""Hazards and the spillover channels that carry them across city borders."""

@@ -1,0 +1,64 @@
+"""Coordination regimes: each is nothing but a named preset of mechanism settings.
+
+A scenario starts from a regime and may override any single setting, so an ablation
+("coordinated without the platform") is one line of YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Regime:
+    name: str
+    label_en: str
+    label_zh: str
+    doc: str
+    settings: dict[str, Any]
+
+
+REGIMES: dict[str, Regime] = {
+    r.name: r
+    for r in (
+        Regime(
+            "territorial",
+            "Territorial",
+            "属地管理",
+            "Each city answers only for its own territory: the origin reports upward, late and "
+            "only past a threshold; the superior relays warnings down; source control is sized "
+            "to the origin's own losses (自扫门前雪).",
+            {
+                "info.route": "upward",
+                "info.report_delay_hours": 48.0,
+                "info.report_threshold_t": 20.0,
+                "info.relay_hours": 24.0,
+                "responsibility.external_weight": 0.0,
+            },
+        ),
+        Regime(
+            "coordinated",
+            "Coordinated",
+            "综合协调·协同共治·属地管理",
+            "A standing coordinating body runs a shared information platform; the origin reports "
+            "at once and leads source control for the whole region (发生地为主、波及地为辅).",
+            {
+                "info.route": "platform",
+                "info.report_delay_hours": 0.0,
+                "info.report_threshold_t": 0.0,
+                "info.relay_hours": 2.0,
+                "responsibility.external_weight": 1.0,
+            },
+        ),
+    )
+}
+
+
+def regime_settings(name: str) -> dict[str, Any]:
+    """The settings of regime `name` (KeyError with a hint if unknown)."""
+    from sim.params import suggest
+
+    if name not in REGIMES:
+        raise KeyError(f"unknown regime {name!r}{suggest(name, REGIMES)}")
+    return dict(REGIMES[name].settings)

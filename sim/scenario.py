@@ -1,0 +1,551 @@
+"""Scenario files: YAML schema, validation with precise messages, and the plan of runs.
+
+A scenario is read with safe loading only, checked completely before anything runs (every
+problem is reported at once, with file, line, key path, what was expected and what was found),
+then expanded into a plan: regimes x sweep points x replications, each run with its seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from sim.params import BY_PATH, lookup, resolve, suggest
+from sim.regimes import REGIMES
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+TOP_KEYS = {
+    "name": "the study's name; also the name of its results folder (letters, digits, _ and -)",
+    "description": "free text shown in the report",
+    "extends": "path of another scenario this one starts from (relative to this file)",
+    "seed": "root seed (integer >= 0); every replication's seed derives from it",
+    "replications": "runs per regime and sweep point (integer >= 1)",
+    "regimes": "regimes to compare: names, or {name, regime, label, set}",
+    "baseline": "regime the others are compared with (default: territorial if present)",
+    "params": "fixed parameter values by dotted path, e.g. hazard.magnitude: 50",
+    "sweep": "parameters to vary: {path: [values]} or {factorial, zip, lhs, random, points}",
+    "record": "what to keep: {series: true|false}",
+    "charts": "charts to draw after the run",
+    "max_runs": "refuse plans larger than this unless confirmed (default 200000)",
+}
+REGIME_KEYS = ("name", "regime", "label", "label_zh", "set")
+SWEEP_KINDS = ("factorial", "zip", "lhs", "random", "points")
+CHARTS = ("regime_comparison", "sweep_response", "timeseries")
+DEFAULT_MAX_RUNS = 200_000
+
+
+class ScenarioError(Exception):
+    """All problems found in one scenario; str() lists them one per line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RegimeSpec:
+    key: str  # column value in results
+    regime: str  # preset it starts from
+    label: str
+    label_zh: str
+    settings: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run_id: int
+    regime: str  # the study's name for the regime (a preset or a named variant)
+    preset: str  # the preset it starts from
+    point: int
+    replication: int
+    seed: int
+    params: dict[str, Any]  # the point's swept values (the full set is resolved in the worker)
+    overrides: dict[str, Any]  # regime settings + fixed params + point values
+
+
+@dataclass
+class Scenario:
+    name: str
+    description: str
+    seed: int
+    replications: int
+    regimes: list[RegimeSpec]
+    baseline: str
+    params: dict[str, Any]
+    points: list[dict[str, Any]]
+    swept: list[str]
+    record_series: bool
+    charts: list[str]
+    source: str = "<dict>"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.regimes) * len(self.points) * self.replications
+
+    def fingerprint(self) -> str:
+        """Hash of everything that changes results: a changed scenario never mixes with old
+        results (labels, charts and description do not count)."""
+        key = {"seed": self.seed, "replications": self.replications, "params": self.params,
+               "points": self.points, "record_series": self.record_series,
+               "regimes": [(r.key, r.regime, r.settings) for r in self.regimes]}
+        return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+    def runs(self):
+        """Every run of the plan in a fixed order. Replication r of every regime and point gets
+        the same seed (common random numbers), so comparisons are paired."""
+        run_id = 0
+        for point_id, point in enumerate(self.points):
+            for reg in self.regimes:
+                for rep in range(self.replications):
+                    yield RunSpec(run_id, reg.key, reg.regime, point_id, rep, rep, point,
+                                  {**reg.settings, **self.params, **point})
+                    run_id += 1
+
+    def resolved(self) -> dict[str, Any]:
+        """The scenario as it will run (after extends and overrides), for the results folder."""
+        return {
+            "name": self.name, "description": self.description, "seed": self.seed,
+            "replications": self.replications, "baseline": self.baseline,
+            "regimes": [{"name": r.key, "regime": r.regime, "label": r.label,
+                         "label_zh": r.label_zh, "settings": r.settings} for r in self.regimes],
+            "params": self.params, "sweep_points": self.points, "swept": self.swept,
+            "record": {"series": self.record_series}, "charts": self.charts,
+            "defaults": resolve(),
+        }
+
+
+def seed_sequence(root_seed: int, replication: int) -> np.random.SeedSequence:
+    """The replication's child of the root seed (same as SeedSequence(root).spawn(...)[r])."""
+    return np.random.SeedSequence(root_seed, spawn_key=(replication,))
+
+
+# --- reading -----------------------------------------------------------------------------------
+class _Lines:
+    """Line numbers of keys in a YAML document, by key path (for error messages)."""
+
+    def __init__(self, text: str):
+        self.lines: dict[str, int] = {}
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            node = None
+        if node is not None:
+            self._walk(node, "")
+
+    def _walk(self, node, path: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                sub = f"{path}.{k.value}" if path else str(k.value)
+                self.lines.setdefault(sub, k.start_mark.line + 1)
+                self._walk(v, sub)
+        elif isinstance(node, yaml.SequenceNode):
+            for i, v in enumerate(node.value):
+                sub = f"{path}[{i}]"
+                self.lines.setdefault(sub, v.start_mark.line + 1)
+                self._walk(v, sub)
+
+    def at(self, path: str) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = re.sub(r"(\[\d+\]|\.[^.\[]+|^[^.\[]+)$", "", path)
+        return None
+
+
+def read_yaml(path: Path) -> tuple[dict[str, Any], _Lines]:
+    """Safe-load a scenario file; syntax errors become a ScenarioError with the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([f"{path}: file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([f"{path}: cannot read: {exc}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError([f"{path}{where}: not valid YAML: {problem}"]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{path}: expected a mapping of keys (name:, regimes:, ...), "
+                             f"found {type(data).__name__}"])
+    return data, _Lines(text)
+
+
+def load(source: str | Path | dict, overrides: dict[str, Any] | None = None,
+         replications: int | None = None, seed: int | None = None,
+         confirm_large: bool = False) -> Scenario:
+    """Read, merge (`extends`), override and validate a scenario. Raises ScenarioError."""
+    if isinstance(source, dict):
+        data, lines, where = dict(source), _Lines(""), "<dict>"
+    else:
+        path = Path(source)
+        data, lines = read_yaml(path)
+        where = str(path)
+        data = _extend(data, path, seen={path.resolve()})
+    return _validate(data, lines, where, overrides or {}, replications, seed, confirm_large)
+
+
+def _extend(data: dict, path: Path, seen: set[Path]) -> dict:
+    parent_ref = data.pop("extends", None)
+    if parent_ref is None:
+        return data
+    if not isinstance(parent_ref, str):
+        raise ScenarioError([f"{path}: extends: expected a file path, found {parent_ref!r}"])
+    parent = (path.parent / parent_ref).resolve()
+    if parent in seen:
+        raise ScenarioError([f"{path}: extends: circular reference to {parent_ref}"])
+    base, _ = read_yaml(parent)
+    base = _extend(base, parent, seen | {parent})
+    merged = dict(base)
+    for key, value in data.items():
+        if key == "params" and isinstance(value, dict) and isinstance(base.get(key), dict):
+            merged[key] = {**_flatten(base[key]), **_flatten(value)}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
+    """{'hazard': {'magnitude': 5}} and {'hazard.magnitude': 5} mean the same."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) and path not in BY_PATH:
+            out.update(_flatten(value, path))
+        else:
+            out[path] = value
+    return out
+
+
+def _validate(data, lines, where, overrides, replications, seed, confirm_large) -> Scenario:
+    problems: list[str] = []
+
+    def bad(path: str, message: str) -> None:
+        line = lines.at(path)
+        loc = f"{where}:{line}" if line else where
+        problems.append(f"{loc}: {path}: {message}")
+
+    for key in data:
+        if key not in TOP_KEYS:
+            bad(str(key), f"unknown key{suggest(str(key), TOP_KEYS)}; expected one of "
+                          + ", ".join(TOP_KEYS))
+
+    name = data.get("name")
+    if name is None:
+        bad("name", "missing; expected a name such as 'quickstart'")
+    elif not isinstance(name, str) or not NAME_RE.match(name):
+        bad("name", "expected letters, digits, '_' or '-' (it names the results folder), "
+                    f"found {name!r}")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        bad("description", f"expected text, found {description!r}")
+
+    def integer(key: str, default: int, low: int, given: int | None) -> int:
+        value = data.get(key, default) if given is None else given
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            bad(key, f"expected an integer >= {low}, found {value!r}")
+            return default
+        return value
+
+    root_seed = integer("seed", 0, 0, seed)
+    reps = integer("replications", 10, 1, replications)
+    max_runs = integer("max_runs", DEFAULT_MAX_RUNS, 1, None)
+
+    params = _check_params(data.get("params", {}), "params", bad)
+    for path, value in overrides.items():
+        try:
+            params[path] = lookup(path).coerce(value)
+        except KeyError as exc:
+            problems.append(f"--set {path}: {exc.args[0]}")
+        except ValueError as exc:
+            problems.append(f"--set {path}: {exc}")
+
+    regimes = _check_regimes(data.get("regimes", ["territorial", "coordinated"]), bad)
+    keys = [r.key for r in regimes]
+    baseline = data.get("baseline", "territorial" if "territorial" in keys else
+                        (keys[0] if keys else ""))
+    if regimes and baseline not in keys:
+        bad("baseline", f"expected one of the study's regimes {keys}, found {baseline!r}"
+                        f"{suggest(str(baseline), keys)}")
+
+    points, swept = _check_sweep(data.get("sweep"), bad, root_seed)
+    for path in swept:
+        if path in overrides:
+            problems.append(f"--set {path}: this parameter is swept by the scenario; "
+                            "remove it from the sweep or from --set")
+    record = data.get("record", {})
+    series = True
+    if not isinstance(record, dict):
+        bad("record", f"expected a mapping such as {{series: true}}, found {record!r}")
+    else:
+        for key, value in record.items():
+            if key != "series":
+                bad(f"record.{key}", f"unknown key{suggest(str(key), ['series'])}")
+            elif not isinstance(value, bool):
+                bad("record.series", f"expected true or false, found {value!r}")
+            else:
+                series = value
+    charts = data.get("charts", list(CHARTS))
+    if not isinstance(charts, list):
+        bad("charts", f"expected a list of chart names, found {charts!r}")
+        charts = []
+    for i, chart in enumerate(charts):
+        if chart not in CHARTS:
+            bad(f"charts[{i}]", f"unknown chart {chart!r}{suggest(str(chart), CHARTS)}; "
+                                f"expected one of {', '.join(CHARTS)}")
+
+    # Every combination must resolve (contradictions between settings show up here).
+    if not problems:
+        for reg in regimes:
+            for point in points[:1000]:
+                try:
+                    resolve(reg.settings, params, point)
+                except ValueError as exc:
+                    problems.append(f"{where}: regime {reg.key}: {exc}")
+                    break
+        total = len(regimes) * len(points) * reps
+        if total > max_runs and not confirm_large:
+            problems.append(f"{where}: the plan has {total:,} runs, more than max_runs "
+                            f"({max_runs:,}); raise max_runs in the file or pass --yes")
+    if problems:
+        raise ScenarioError(problems)
+    return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
+                    swept, series, charts, where, data)
+
+
+def _check_params(tree, at: str, bad) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if not isinstance(tree, dict):
+        bad(at, f"expected a mapping of parameter paths to values, found {tree!r}")
+        return out
+    for path, value in _flatten(tree).items():
+        full = f"{at}.{path}"
+        if path not in BY_PATH:
+            bad(full, f"unknown parameter{suggest(path, BY_PATH)}; "
+                      "see `python run.py list` for every parameter")
+            continue
+        try:
+            out[path] = BY_PATH[path].coerce(value)
+        except ValueError as exc:
+            bad(full, str(exc))
+    return out
+
+
+def _check_regimes(entries, bad) -> list[RegimeSpec]:
+    if not isinstance(entries, list) or not entries:
+        bad("regimes", f"expected a non-empty list of regimes, found {entries!r}")
+        return []
+    specs: list[RegimeSpec] = []
+    for i, entry in enumerate(entries):
+        at = f"regimes[{i}]"
+        if isinstance(entry, str):
+            entry = {"regime": entry}
+        if not isinstance(entry, dict):
+            bad(at, f"expected a regime name or a mapping, found {entry!r}")
+            continue
+        for key in entry:
+            if key not in REGIME_KEYS:
+                bad(f"{at}.{key}", f"unknown key{suggest(str(key), REGIME_KEYS)}; expected "
+                                   + ", ".join(REGIME_KEYS))
+        base = entry.get("regime", entry.get("name"))
+        if base not in REGIMES:
+            bad(f"{at}.regime", f"unknown regime {base!r}{suggest(str(base), REGIMES)}; "
+                                f"expected one of {', '.join(REGIMES)}")
+            continue
+        key = entry.get("name", base)
+        if not isinstance(key, str) or not NAME_RE.match(key):
+            bad(f"{at}.name", f"expected letters, digits, '_' or '-', found {key!r}")
+            continue
+        if key in [s.key for s in specs]:
+            bad(f"{at}.name", f"duplicate regime name {key!r}; give each variant its own name")
+            continue
+        preset = REGIMES[base]
+        settings = dict(preset.settings)
+        settings.update(_check_params(entry.get("set", {}), f"{at}.set", bad))
+        label = entry.get("label", preset.label_en if key == base else key)
+        label_zh = entry.get("label_zh", preset.label_zh if key == base else label)
+        specs.append(RegimeSpec(key, base, str(label), str(label_zh), settings))
+    return specs
+
+
+def _values(spec, at: str, bad) -> list | None:
+    """A list of values, or a range {from, to, step} / {from, to, num}."""
+    if isinstance(spec, list):
+        if not spec:
+            bad(at, "empty list: a sweep needs at least one value")
+            return None
+        return spec
+    if isinstance(spec, dict) and set(spec) <= {"from", "to", "step", "num"} and \
+            {"from", "to"} <= set(spec) and len(spec) == 3:
+        lo, hi = spec["from"], spec["to"]
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in spec.values()):
+            bad(at, f"expected numbers in the range, found {spec!r}")
+            return None
+        if "num" in spec:
+            if spec["num"] < 1 or spec["num"] != int(spec["num"]):
+                bad(f"{at}.num", f"expected an integer >= 1, found {spec['num']!r}")
+                return None
+            return [float(v) for v in np.linspace(lo, hi, int(spec["num"]))]
+        step = spec["step"]
+        if step == 0 or (hi - lo) / step < 0:
+            bad(f"{at}.step", f"a step of {step!r} never gets from {lo!r} to {hi!r}")
+            return None
+        count = int(np.floor((hi - lo) / step + 1e-9)) + 1
+        values = [lo + k * step for k in range(count)]
+        return [round(v, 12) if isinstance(v, float) else v for v in values]
+    bad(at, "expected a list of values or a range {from: a, to: b, step: s} (or num: n), "
+            f"found {spec!r}")
+    return None
+
+
+def _check_path_values(path: str, values: list, at: str, bad) -> list | None:
+    if path not in BY_PATH:
+        bad(at, f"unknown parameter{suggest(path, BY_PATH)}")
+        return None
+    out = []
+    for i, value in enumerate(values):
+        try:
+            out.append(BY_PATH[path].coerce(value))
+        except ValueError as exc:
+            bad(f"{at}[{i}]", str(exc))
+            return None
+    return out
+
+
+def _check_sweep(sweep, bad, root_seed: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """Expand the sweep into a list of points (dicts of path -> value)."""
+    if sweep is None:
+        return [{}], []
+    if not isinstance(sweep, dict) or not sweep:
+        bad("sweep", f"expected a mapping of parameters to values, found {sweep!r}")
+        return [{}], []
+    if not set(sweep) & set(SWEEP_KINDS):
+        sweep = {"factorial": sweep}
+    blocks: list[list[dict[str, Any]]] = []
+    swept: list[str] = []
+    for kind, body in sweep.items():
+        at = f"sweep.{kind}"
+        if kind not in SWEEP_KINDS:
+            bad(at, f"unknown sweep kind{suggest(str(kind), SWEEP_KINDS)}; expected one of "
+                    f"{', '.join(SWEEP_KINDS)} (or only parameter paths)")
+            continue
+        if kind == "points":
+            block = _points(body, at, bad)
+        elif kind in ("factorial", "zip"):
+            block = _grid(kind, body, at, bad)
+        else:
+            block = _sample(kind, body, at, bad, root_seed)
+        if block is None:
+            continue
+        paths = list(dict.fromkeys(path for point in block for path in point))
+        for path in paths:
+            if path in swept:
+                bad(at, f"{path} is swept twice; sweep each parameter in one place only")
+        swept.extend(p for p in paths if p not in swept)
+        blocks.append(block)
+    if not blocks:
+        return [{}], swept
+    points = [dict(itertools.chain.from_iterable(p.items() for p in combo))
+              for combo in itertools.product(*blocks)]
+    return points, swept
+
+
+def _grid(kind: str, body, at: str, bad) -> list[dict[str, Any]] | None:
+    if not isinstance(body, dict) or not body:
+        bad(at, f"expected a mapping of parameter paths to values, found {body!r}")
+        return None
+    columns: dict[str, list] = {}
+    for path, spec in body.items():
+        values = _values(spec, f"{at}.{path}", bad)
+        if values is not None:
+            checked = _check_path_values(str(path), values, f"{at}.{path}", bad)
+            if checked is not None:
+                columns[str(path)] = checked
+    if len(columns) != len(body):
+        return None
+    if kind == "zip":
+        lengths = {len(v) for v in columns.values()}
+        if len(lengths) > 1:
+            bad(at, f"zipped parameters need lists of equal length, found lengths "
+                    f"{sorted(lengths)}")
+            return None
+        return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(),
+                                                                     strict=True)]
+    return [dict(zip(columns, row, strict=True)) for row in itertools.product(*columns.values())]
+
+
+def _sample(kind: str, body, at: str, bad, root_seed: int) -> list[dict[str, Any]] | None:
+    """Latin hypercube or plain random samples over bounds {samples: n, bounds: {p: [lo, hi]}}."""
+    if not isinstance(body, dict) or set(body) - {"samples", "bounds", "seed"} or \
+            "samples" not in body or "bounds" not in body:
+        bad(at, f"expected {{samples: n, bounds: {{path: [low, high]}}}}, found {body!r}")
+        return None
+    n = body["samples"]
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        bad(f"{at}.samples", f"expected an integer >= 1, found {n!r}")
+        return None
+    bounds = body["bounds"]
+    if not isinstance(bounds, dict) or not bounds:
+        bad(f"{at}.bounds", f"expected a mapping of paths to [low, high], found {bounds!r}")
+        return None
+    ok = True
+    for path, pair in bounds.items():
+        where = f"{at}.bounds.{path}"
+        if path not in BY_PATH or BY_PATH[path].kind not in ("float", "int"):
+            bad(where, "expected a numeric parameter" + suggest(str(path), BY_PATH))
+            ok = False
+        elif not (isinstance(pair, list) and len(pair) == 2 and
+                  all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair)
+                  and pair[0] < pair[1]):
+            bad(where, f"expected [low, high] with low < high, found {pair!r}")
+            ok = False
+        else:
+            for v in pair:
+                try:
+                    BY_PATH[path].coerce(v)
+                except ValueError as exc:
+                    bad(where, str(exc))
+                    ok = False
+    if not ok:
+        return None
+    rng = np.random.default_rng([root_seed, int(body.get("seed", 0)), 7])
+    d = len(bounds)
+    if kind == "lhs":
+        u = (rng.permuted(np.tile(np.arange(n), (d, 1)), axis=1).T + rng.random((n, d))) / n
+    else:
+        u = rng.random((n, d))
+    points = []
+    for row in u:
+        point = {}
+        for (path, (lo, hi)), x in zip(bounds.items(), row, strict=True):
+            value = lo + x * (hi - lo)
+            point[path] = round(value) if BY_PATH[path].kind == "int" else float(value)
+        points.append(point)
+    return points
+
+
+def _points(body, at: str, bad) -> list[dict[str, Any]] | None:
+    if not isinstance(body, list) or not body:
+        bad(at, f"expected a non-empty list of {{path: value}} mappings, found {body!r}")
+        return None
+    out = []
+    for i, point in enumerate(body):
+        if not isinstance(point, dict) or not point:
+            bad(f"{at}[{i}]", f"expected a mapping of parameter paths to values, found {point!r}")
+            return None
+        checked = _check_params(point, f"{at}[{i}]", bad)
+        if len(checked) != len(_flatten(point)):
+            return None
+        out.append(checked)
+    return out

@@ -1,0 +1,132 @@
+"""The Python API for notebooks: one call runs a study, one call opens a results folder.
+
+    import sim
+    res = sim.run_study("scenarios/quickstart.yaml", overrides={"hazard.magnitude": 50})
+    res.summary          # pandas DataFrame
+    res.plot(lang="zh")  # redraw charts
+
+The command line is a thin layer over these two functions.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import yaml
+
+from sim import analysis, runner
+from sim.scenario import Scenario, load
+
+DEFAULT_ROOT = Path("results")
+
+
+class Results:
+    """A results folder: run rows, per-step series, tables and charts, loaded on demand."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        manifest = self.path / runner.MANIFEST
+        if not manifest.exists():
+            raise FileNotFoundError(f"{self.path} is not a results folder (no {runner.MANIFEST})")
+        self.manifest: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+        self._runs: pd.DataFrame | None = None
+        self._series: pd.DataFrame | None = None
+
+    @property
+    def name(self) -> str:
+        return self.manifest["name"]
+
+    @property
+    def swept(self) -> list[str]:
+        return self.manifest["scenario"].get("swept", [])
+
+    @property
+    def baseline(self) -> str:
+        return self.manifest["scenario"]["baseline"]
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        """One row per run (parameters and outcomes), sorted by run id."""
+        if self._runs is None:
+            self._runs = _read_chunks(self.path / runner.RUNS_DIR).sort_values(
+                "run_id", ignore_index=True)
+        return self._runs
+
+    @property
+    def series(self) -> pd.DataFrame | None:
+        """Per-step series of every run (long format), or None if not recorded."""
+        if self._series is None and any((self.path / runner.SERIES_DIR).glob("*.parquet")):
+            self._series = _read_chunks(self.path / runner.SERIES_DIR).sort_values(
+                ["run_id", "step"], ignore_index=True)
+        return self._series
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return analysis.summary(self.runs, self.swept)
+
+    @property
+    def differences(self) -> pd.DataFrame:
+        return analysis.paired_differences(self.runs, self.swept, self.baseline)
+
+    def write_tables(self) -> list[Path]:
+        """runs.csv, summary.csv and differences.csv beside the Parquet chunks."""
+        out = [self.path / "runs.csv", self.path / "summary.csv"]
+        self.runs.to_csv(out[0], index=False)
+        self.summary.to_csv(out[1], index=False)
+        diffs = self.differences
+        if not diffs.empty:
+            out.append(self.path / "differences.csv")
+            diffs.to_csv(out[-1], index=False)
+        return out
+
+    def plot(self, charts: list[str] | None = None, lang: str = "en") -> list[Path]:
+        from sim import plots
+
+        return plots.draw(self, charts, lang)
+
+    def headline(self, outcome: str = "spillover_loss") -> list[str]:
+        diffs = self.differences
+        return analysis.headline(diffs, outcome) if not diffs.empty else []
+
+
+def _read_chunks(folder: Path) -> pd.DataFrame:
+    files = sorted(folder.glob("chunk-*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"no result chunks in {folder}")
+    return pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+
+
+def open_results(path: str | Path) -> Results:
+    return Results(path)
+
+
+def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] | None = None,
+              out: str | Path | None = None, workers: int = 1, executor: Executor | None = None,
+              replications: int | None = None, seed: int | None = None,
+              shard: tuple[int, int] | None = None, overwrite: bool = False, quiet: bool = True,
+              charts: bool = True, langs: tuple[str, ...] = ("en",), confirm_large: bool = False,
+              command: tuple[str, ...] = ()) -> Results:
+    """Run (or resume) a study and return its Results, with tables and charts written.
+
+    `out` is the results folder itself; by default results/<scenario name>/.
+    """
+    if not isinstance(scenario, Scenario):
+        scenario = load(scenario, overrides, replications, seed, confirm_large)
+    out_dir = Path(out) if out is not None else DEFAULT_ROOT / scenario.name
+    manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
+                              shard=shard, overwrite=overwrite, quiet=quiet, command=command)
+    (out_dir / "scenario.resolved.yaml").write_text(
+        yaml.safe_dump(scenario.resolved(), allow_unicode=True, sort_keys=False),
+        encoding="utf-8")
+    results = Results(out_dir)
+    if manifest["status"] == "complete":
+        results.write_tables()
+        if charts:
+            for lang in langs:
+                results.plot(lang=lang)
+    return results
