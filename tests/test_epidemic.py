@@ -1,0 +1,273 @@
+"""Metapopulation SEIR: analytic and published behaviours (LITERATURE.md §A.3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.hazards.epidemic import (
+    MetapopSEIR,
+    effective_distance,
+    gravity_flows,
+    shortest_effective_distance,
+)
+
+
+def final_size(r0: float) -> float:
+    """Root z in (0, 1] of z = 1 − exp(−R0·z) by bisection (R0 > 1)."""
+    lo, hi = 1e-12, 1.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid - 1.0 + np.exp(-r0 * mid) < 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return 0.5 * (lo + hi)
+
+
+def ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks with ties averaged (what Spearman's rho needs)."""
+    order = np.argsort(x, kind="stable")
+    r = np.empty(len(x))
+    r[order] = np.arange(len(x), dtype=float)
+    _, inverse = np.unique(x, return_inverse=True)
+    return (np.bincount(inverse, r) / np.bincount(inverse))[inverse]
+
+
+def spearman(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
+
+
+def planar_distances(xy: np.ndarray) -> np.ndarray:
+    return np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=-1))
+
+
+def ring(n: int, radius_km: float) -> np.ndarray:
+    angle = 2 * np.pi * np.arange(n) / n
+    return planar_distances(radius_km * np.c_[np.cos(angle), np.sin(angle)])
+
+
+def run_out(model: MetapopSEIR, rng: np.random.Generator | None = None, max_steps: int = 20_000):
+    """Step until the outbreak is over (deterministic: fewer than 1e-3 persons E+I)."""
+    for step in range(max_steps):
+        if model.E.sum() + model.I.sum() < (0.5 if model.stochastic else 1e-3):
+            return step
+        model.step(rng)
+    raise AssertionError("outbreak did not end")
+
+
+# --------------------------------------------------------------------------- gravity flows
+def test_gravity_rows_and_attraction():
+    pop = np.array([1e6, 4e6, 1e6, 2e5])
+    dist = planar_distances(np.array([[0, 0], [100, 0], [0, 100], [300, 300]], dtype=float))
+    rate = np.array([0.01, 0.02, 0.0, 0.05])
+    P = gravity_flows(pop, dist, rate)
+    assert np.allclose(P.sum(axis=1), 1.0)
+    assert np.allclose(1.0 - np.diag(P), rate)
+    assert np.all(P >= 0)
+    assert np.all(P[2, [0, 1, 3]] == 0)  # rate 0: nobody leaves
+    # from city 0, the big city 1 and the small city 2 are equally far: ratio = pop ratio
+    assert P[0, 1] / P[0, 2] == pytest.approx(4.0)
+    # exponent 2: twice the distance, a quarter of the attraction (same population)
+    P2 = gravity_flows([1.0, 1.0, 1.0], [[0, 10, 20], [10, 0, 10], [20, 10, 0]], 0.1)
+    assert P2[0, 1] / P2[0, 2] == pytest.approx(4.0)
+
+
+def test_single_city_keeps_everyone_home():
+    assert np.array_equal(gravity_flows([5e4], [[0.0]], 0.3), [[1.0]])
+
+
+# --------------------------------------------------------------------------- effective distance
+def test_effective_distance_direction_convention():
+    # 3 cities; from 0, 90% of travellers go to 1 and 10% to 2. Nobody leaves 1 or 2.
+    P = np.array([[0.9, 0.09, 0.01], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    D = effective_distance(P)
+    assert D[1, 0] == pytest.approx(1 - np.log(0.9))  # hop 0 -> 1 (column = origin)
+    assert D[2, 0] == pytest.approx(1 - np.log(0.1))
+    assert np.isinf(D[0, 1])  # no flux back
+    assert np.isinf(D[0, 2])
+    assert np.all(np.diag(D) == 0)
+    raw = effective_distance(P, outflow_normalised=False)
+    assert raw[1, 0] == pytest.approx(1 - np.log(0.09))
+    assert np.array_equal(
+        shortest_effective_distance(P, 0), [0.0, 1 - np.log(0.9), 1 - np.log(0.1)]
+    )
+    assert np.all(np.isinf(shortest_effective_distance(P, 1)[[0, 2]]))
+
+
+def test_shortest_path_prefers_two_strong_hops():
+    # direct 0 -> 2 is rare, 0 -> 1 -> 2 is the main route
+    P = np.array([[0.0, 0.999, 0.001], [0.0005, 0.0, 0.9995], [0.5, 0.5, 0.0]])
+    P[np.diag_indices(3)] = 0.0
+    P = 0.01 * P / P.sum(axis=1, keepdims=True)
+    P[np.diag_indices(3)] = 0.99
+    D = effective_distance(P)
+    best = shortest_effective_distance(P, 0)
+    assert best[2] == pytest.approx(D[1, 0] + D[2, 1])
+    assert best[2] < D[2, 0]
+
+
+# --------------------------------------------------------------------------- final size
+@pytest.mark.parametrize("r0", [1.5, 2.0, 3.0])
+def test_final_size_deterministic(r0):
+    model = MetapopSEIR([1e7], r0, incubation_days=3, infectious_days=5, dt_days=0.25)
+    model.seed(0, 10)
+    run_out(model)
+    assert model.attack_rate[0] == pytest.approx(final_size(r0), rel=0.01)
+
+
+@pytest.mark.parametrize("dt_days", [0.1, 1.0, 2.0])
+def test_final_size_does_not_depend_on_step_length(dt_days):
+    model = MetapopSEIR([1e7], 2.0, incubation_days=2, infectious_days=4, dt_days=dt_days)
+    model.seed(0, 10)
+    run_out(model)
+    assert model.attack_rate[0] == pytest.approx(final_size(2.0), rel=0.01)
+
+
+@pytest.mark.parametrize("r0", [1.5, 2.0, 3.0])
+def test_final_size_stochastic(r0):
+    rng = np.random.default_rng(np.random.SeedSequence([2013, int(10 * r0)]))
+    rates = []
+    for _ in range(5):
+        model = MetapopSEIR([1e6], r0, 3, 5, dt_days=0.5, stochastic=True)
+        model.seed(0, 100)  # enough index cases that early extinction is negligible
+        run_out(model, rng)
+        rates.append(model.attack_rate[0])
+    assert np.all(np.abs(np.array(rates) / final_size(r0) - 1.0) < 0.02)
+
+
+def test_subcritical_stays_small():
+    model = MetapopSEIR([1e6], 0.5, 3, 5, dt_days=0.5)
+    model.seed(0, 100)
+    run_out(model)
+    # expected total = seeds / (1 − R0) in a branching process
+    assert model.cumulative_infections[0] == pytest.approx(200, rel=0.05)
+
+
+# --------------------------------------------------------------------------- conservation
+def test_conservation_deterministic():
+    pop = np.array([5e4, 2e5, 1.3e6, 7e3, 9e5])
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0, 500, (5, 2))
+    P = gravity_flows(pop, planar_distances(xy), 0.02)
+    model = MetapopSEIR(pop, 2.5, 2, 4, 0.25, P)
+    model.seed(2, 30)
+    for t in range(800):
+        tf = rng.uniform(0.3, 1.0, 5) if t % 2 else 1.0
+        model.step(None, transmission_factor=tf, travel_factor=rng.uniform(0, 1, 5))
+        total = model.S + model.E + model.I + model.R
+        np.testing.assert_allclose(total, pop, rtol=1e-12, atol=0)
+        assert min(model.S.min(), model.E.min(), model.I.min(), model.R.min()) >= 0
+    assert np.all(model.attack_rate > 0.5)
+
+
+def test_conservation_stochastic_exact():
+    pop = np.array([5e4, 2e5, 1.3e6, 7e3, 9e5])
+    rng = np.random.default_rng(2)
+    P = gravity_flows(pop, planar_distances(rng.uniform(0, 500, (5, 2))), 0.02)
+    model = MetapopSEIR(pop, 2.5, 2, 4, 0.5, P, stochastic=True)
+    model.seed(2, 30)
+    for _ in range(600):
+        new = model.step(rng, transmission_factor=0.9, travel_factor=0.5)
+        assert np.array_equal(new, np.round(new))
+        assert np.array_equal(model.S + model.E + model.I + model.R, pop)
+        for x in (model.S, model.E, model.I, model.R):
+            assert np.array_equal(x, np.round(x))
+            assert x.min() >= 0
+    assert np.array_equal(model.cumulative_infections, pop - model.S)
+
+
+def test_deterministic_outbreak_ends():
+    model = MetapopSEIR(
+        [1e5, 1e5], 2.0, 3, 5, 0.5, gravity_flows([1e5, 1e5], [[0, 50], [50, 0]], 0.01)
+    )
+    model.seed(0, 10)
+    for _ in range(20_000):
+        if not model.active:
+            break
+        model.step()
+    assert not model.active
+    assert np.array_equal(model.step(), [0.0, 0.0])
+    np.testing.assert_allclose(model.S + model.R, model.population, rtol=1e-12)
+
+
+def test_stochastic_requires_rng_and_quiet_step_is_free():
+    model = MetapopSEIR([1000, 1000], 2.0, 3, 5, 0.25, stochastic=True)
+    assert np.array_equal(model.step(None), [0.0, 0.0])  # nothing seeded: no draws needed
+    model.seed(0, 1)
+    with pytest.raises(ValueError, match="rng"):
+        model.step(None)
+
+
+# --------------------------------------------------------------------------- control levers
+def test_transmission_factor_acts_where_contacts_happen():
+    pop = np.array([1e5, 1e5])
+    P = np.array([[0.8, 0.2], [0.0, 1.0]])  # residents of 0 commute into 1; nobody goes to 0
+    base = MetapopSEIR(pop, 2.0, 3, 5, 0.25, P)
+    base.seed(1, 100)  # the epidemic is in city 1
+    p = base.infection_probability()
+    assert p[0] > 0
+    assert p[1] > p[0]
+    # measures in city 0 do nothing for city-0 commuters infected in city 1 ...
+    p_home = base.infection_probability(transmission_factor=np.array([0.0, 1.0]))
+    assert np.allclose(p_home, p)
+    # ... measures in city 1 protect everyone present there, commuters included
+    p_away = base.infection_probability(transmission_factor=np.array([1.0, 0.0]))
+    assert np.all(p_away == 0)
+    # closing city 0's outflow cuts its residents' exposure entirely
+    assert base.infection_probability(travel_factor=np.array([0.0, 1.0]))[0] == 0
+
+
+def test_travel_factor_validation():
+    P = np.array([[0.5, 0.5], [0.1, 0.9]])
+    model = MetapopSEIR([100, 100], 2.0, 3, 5, 0.25, P)
+    mixed = model.mixing_matrix(np.array([1.5, 2.0]))
+    assert np.allclose(mixed.sum(axis=1), 1.0)
+    assert mixed[0, 0] == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="travel_factor"):
+        model.mixing_matrix(np.array([3.0, 1.0]))  # would send 150% of city 0 abroad
+
+
+# --------------------------------------------------------------------------- invasion threshold
+@pytest.mark.parametrize(("mobility", "expect_invasion"), [(1e-7, False), (1e-2, True)])
+def test_invasion_threshold(mobility, expect_invasion):
+    """Colizza & Vespignani 2007: below a critical mobility the outbreak stays in its origin."""
+    n, pop = 10, np.full(10, 5e4)
+    P = gravity_flows(pop, ring(n, 300.0), mobility)
+    invaded = []
+    for seq in np.random.SeedSequence(20070148701).spawn(40):
+        rng = np.random.default_rng(seq)
+        model = MetapopSEIR(pop, 2.0, 3, 5, dt_days=1.0, P=P, stochastic=True)
+        model.seed(0, 5)
+        run_out(model, rng)
+        invaded.append(bool(np.any(model.attack_rate[1:] > 0.01)))
+    share = np.mean(invaded)
+    assert (share >= 0.8) if expect_invasion else (share <= 0.2)
+
+
+# --------------------------------------------------------------------------- arrival order
+def test_arrival_order_follows_effective_distance():
+    """Brockmann & Helbing 2013: arrival time ranks with effective, not geographic, distance."""
+    rho_eff, rho_geo = [], []
+    for layout in range(12):
+        rng = np.random.default_rng(layout)
+        n = 15
+        dist = planar_distances(rng.uniform(0, 1000, (n, 2)))
+        pop = np.exp(rng.uniform(np.log(1e5), np.log(1e7), n))
+        P = gravity_flows(pop, dist, 1e-3)
+        model = MetapopSEIR(pop, 2.0, 3, 5, dt_days=0.25, P=P)
+        model.seed(0, 10)
+        arrival = np.full(n, np.inf)
+        for step in range(4000):
+            model.step()
+            arrival[(model.I >= 1.0) & np.isinf(arrival)] = step
+            if np.all(np.isfinite(arrival)):
+                break
+        others = np.arange(1, n)
+        eff = shortest_effective_distance(P, 0)
+        rho_eff.append(spearman(arrival[others], eff[others]))
+        rho_geo.append(spearman(arrival[others], dist[0, others]))
+    rho_eff, rho_geo = np.array(rho_eff), np.array(rho_geo)
+    assert rho_eff.mean() >= 0.8
+    assert rho_eff.mean() > rho_geo.mean()
+    assert np.mean(rho_eff > rho_geo) >= 0.8
