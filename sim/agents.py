@@ -13,7 +13,9 @@ import mesa
 import numpy as np
 
 if TYPE_CHECKING:
-    from sim.model import RiskModel
+    from sim.model import Incident, RiskModel
+
+NEVER = -1
 
 
 class City(mesa.Agent):
@@ -28,15 +30,17 @@ class City(mesa.Agent):
         self.name_en = name_en
         self.name_zh = name_zh
 
-    def decide_report(self, detected_step: int, magnitude: float) -> int | None:
-        """When the origin reports what it detected (None = never).
+    def decide_report(self, incident: Incident, detected_step: int) -> int:
+        """When the origin reports what it detected (NEVER = it stays silent).
 
         Under territorial rules an origin delays and stays silent below a threshold ("no need to
-        report while it stays inside our boundary"); the regime sets both.
+        report while it stays inside our boundary"); the regime sets both. The threshold is in
+        multiples of the kind's default magnitude.
         """
         p = self.model.p
-        if magnitude < p["info.report_threshold_t"]:
-            return None
+        typical = p[f"{incident.spec.kind}.magnitude"]
+        if incident.spec.magnitude < p["info.report_threshold"] * typical:
+            return NEVER
         return detected_step + self.model.hours_to_steps(p["info.report_delay_hours"])
 
     def choose_source_control(self, efforts: np.ndarray, spared: np.ndarray) -> float:
@@ -54,12 +58,13 @@ class City(mesa.Agent):
         value = spared @ weight - p["source_control.cost"] * efforts**2 / 2
         return float(efforts[int(np.argmax(value))])
 
-    def receive_warning(self, step: int) -> None:
-        """Note the first time this city learns of the hazard; it is ready after activation."""
+    def receive_warning(self, incident: Incident, step: int) -> None:
+        """Note the first time this city learns of the incident; it is ready after activation."""
         m = self.model
-        if m.informed_step[self.idx] < 0 or step < m.informed_step[self.idx]:
-            m.informed_step[self.idx] = step
-            m.ready_step[self.idx] = step + m.hours_to_steps(m.p["preparedness.activation_hours"])
+        i = self.idx
+        if incident.informed[i] == NEVER or step < incident.informed[i]:
+            incident.informed[i] = step
+            incident.ready[i] = step + m.hours_to_steps(m.p["preparedness.activation_hours"])
 
 
 class CoordinatingBody(mesa.Agent):
@@ -67,9 +72,9 @@ class CoordinatingBody(mesa.Agent):
 
     model: RiskModel
 
-    def relay(self, report_step: int) -> None:
+    def relay(self, incident: Incident, report_step: int) -> None:
         """Warn every city through the platform after its latency."""
-        self.model.warn_cities(report_step + self.model.hours_to_steps(
+        self.model.warn_cities(incident, report_step + self.model.hours_to_steps(
             self.model.p["info.relay_hours"]))
 
 
@@ -78,7 +83,7 @@ class CentralGovernment(mesa.Agent):
 
     model: RiskModel
 
-    def relay(self, report_step: int) -> None:
+    def relay(self, incident: Incident, report_step: int) -> None:
         """Pass an upward report back down the hierarchy to every city (up, then down)."""
-        self.model.warn_cities(report_step + self.model.hours_to_steps(
+        self.model.warn_cities(incident, report_step + self.model.hours_to_steps(
             self.model.p["info.relay_hours"]))

@@ -26,43 +26,66 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "warned_in_time": ("", "Share of reached downstream cities ready before arrival",
                        "及时预警比例"),
     "response_delay": ("h", "Hazard start to the origin's source control", "响应延迟"),
-    "source_control": ("", "Origin's source-control effort a in [0, 1]", "源头控制力度"),
-    "source_control_ratio": ("", "Effort / regional optimum", "源头控制充分度"),
-    "source_control_cost": ("100 million CNY", "Cost of the origin's source control",
+    "source_control": ("", "Mean source-control effort a in [0, 1] of origins", "源头控制力度"),
+    "source_control_ratio": ("", "Mean effort / mean regional optimum", "源头控制充分度"),
+    "source_control_cost": ("100 million CNY", "Cost of source control, gamma a^2/2 a day",
                             "源头控制成本"),
-    "mass_captured": ("t", "Mass captured at the source", "源头截获量"),
-    "cities_affected": ("", "Cities the hazard reached (including the origin)", "受影响城市数"),
+    "mass_captured": ("t", "Pollutant mass captured at spill sources", "源头截获量"),
+    "cities_affected": ("", "Cities any hazard reached (including origins)", "受影响城市数"),
+    "incidents": ("", "Incidents that started during the run", "事件数"),
 }
 
 
+def _mean(values) -> float:
+    v = [x for x in values if x == x]  # drop NaN
+    return float(np.mean(v)) if v else float("nan")
+
+
 def compute(m: RiskModel) -> dict[str, float]:
-    start = m.source.start_step
+    """Outcomes over all incidents of the run (delays averaged over incidents)."""
     hours = m.step_hours
-    total = float(m.loss.sum())
-    origin = float(m.loss[m.origin.idx])
-    others = np.ones(m.n, dtype=bool)
-    others[m.origin.idx] = False
-    reached = others & (m.arrival_step >= 0)
-    ready = m.ready_step[m.origin.idx]
-    a = float(m.source.control)
-
-    def since(step: int, ref: int) -> float:
-        return float((step - ref) * hours) if step >= 0 and ref >= 0 else float("nan")
-
+    incidents = m.incidents
+    total = origin = 0.0
+    affected = np.zeros(m.n, dtype=bool)
+    detection, report, response, leads, in_time = [], [], [], [], []
+    efforts, optima, cost, captured = [], [], 0.0, 0.0
+    gamma = m.p["source_control.cost"]
+    for inc in incidents:
+        start = inc.spec.start_step
+        total += float(inc.loss.sum())
+        origin += float(inc.loss[inc.origin])
+        affected |= inc.arrival >= 0
+        if inc.detected_step >= 0:
+            detection.append((inc.detected_step - start) * hours)
+            report.append((inc.report_step - inc.detected_step) * hours
+                          if inc.report_step >= 0 else float("nan"))
+        if inc.efforts:
+            response.append((inc.ready[inc.origin] - start) * hours)
+        others = np.ones(m.n, dtype=bool)
+        others[inc.origin] = False
+        reached = others & (inc.arrival >= 0)
+        leads.extend(inc.lead_hours[reached])
+        in_time.extend(inc.lead_hours[reached] > 0)
+        efforts += inc.efforts
+        optima += inc.optima
+        cost += sum(gamma * a * a / 2 for a in inc.efforts)
+        captured += getattr(inc.hazard, "captured", 0.0)
+    spill = total - origin
+    mean_opt = _mean(optima)
     return {
         "total_loss": total,
         "origin_loss": origin,
-        "spillover_loss": total - origin,
-        "spillover_share": (total - origin) / total if total > 0 else 0.0,
-        "detection_delay": since(m.detected_step, start),
-        "report_delay": since(m.report_step, m.detected_step),
-        "warning_lead_time": float(m.lead_hours[reached].mean()) if reached.any() else float("nan"),
-        "warned_in_time": float((m.lead_hours[reached] > 0).mean()) if reached.any()
-        else float("nan"),
-        "response_delay": since(ready, start) if m.control_chosen else float("nan"),
-        "source_control": a,
-        "source_control_ratio": a / m.control_optimum if m.control_optimum > 0 else float("nan"),
-        "source_control_cost": m.p["source_control.cost"] * a * a / 2,
-        "mass_captured": float(m.source.captured),
-        "cities_affected": int((m.arrival_step >= 0).sum()),
+        "spillover_loss": spill,
+        "spillover_share": spill / total if total > 0 else 0.0,
+        "detection_delay": _mean(detection),
+        "report_delay": _mean(report),
+        "warning_lead_time": _mean(leads),
+        "warned_in_time": _mean(in_time),
+        "response_delay": _mean(response),
+        "source_control": _mean(efforts),
+        "source_control_ratio": _mean(efforts) / mean_opt if mean_opt > 0 else float("nan"),
+        "source_control_cost": cost,
+        "mass_captured": float(captured),
+        "cities_affected": int(affected.sum()),
+        "incidents": len(incidents),
     }

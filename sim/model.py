@@ -1,13 +1,14 @@
-"""RiskModel: cities, a coordinating body and the central government facing a cross-border hazard.
+"""RiskModel: cities, a coordinating body and the central government facing cross-border hazards.
 
 `RiskModel.step` follows the schedule of MODEL_SKETCH.md: hazards, sensing, reporting,
-information flow, activation, effort, losses. Per-city state is held in numpy arrays; agents
+information flow, activation and effort, losses. Per-city state is held in numpy arrays; agents
 decide, arrays carry the numbers. The model knows nothing of YAML, files or executors.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from typing import Any
 
 import mesa
@@ -15,14 +16,17 @@ import numpy as np
 
 from sim import metrics
 from sim.agents import CentralGovernment, City, CoordinatingBody
-from sim.hazards.river import RiverChannel
-from sim.hazards.spill import SpillSource
+from sim.hazards.events import EventSpec, schedule
+from sim.hazards.kinds import EFFORTS, KINDS, Epidemic, Hazard, World
 from sim.params import resolve
 from sim.regimes import regime_settings
 from sim.regions import build_region
 
 NEVER = -1
-SERIES = ("intensity_total", "loss_step", "cities_warned", "cities_reached")
+SERIES = ("intensity_total", "loss_step", "cities_warned", "cities_reached", "incidents_live")
+# Monitoring strength by city tier, relative to a large city (bigger cities watch more).
+TIER_MONITORING = {"megacity": 1.6, "supercity": 1.3, "large": 1.0, "medium": 0.8, "small": 0.6}
+DECIDE_EVERY_HOURS = 24.0
 
 
 def _seed_sequence(rng: Any) -> np.random.SeedSequence:
@@ -34,14 +38,50 @@ def _seed_sequence(rng: Any) -> np.random.SeedSequence:
     return np.random.SeedSequence(rng)
 
 
+@dataclass
+class Incident:
+    """One event and the response to it: who knew what, when, and what it cost."""
+
+    spec: EventSpec
+    hazard: Hazard
+    n: int
+    detect_lag: int  # steps of monitoring luck once the hazard is detectable
+    detected_step: int = NEVER
+    report_step: int = NEVER
+    decided: bool = False
+    next_decision: int = NEVER
+    informed: np.ndarray = field(init=False)
+    ready: np.ndarray = field(init=False)
+    arrival: np.ndarray = field(init=False)
+    lead_hours: np.ndarray = field(init=False)
+    vulnerability: np.ndarray = field(init=False)
+    loss: np.ndarray = field(init=False)
+    efforts: list[float] = field(default_factory=list)
+    optima: list[float] = field(default_factory=list)
+    detectable_since: int = NEVER
+    live: bool = True
+
+    def __post_init__(self) -> None:
+        self.informed = np.full(self.n, NEVER, dtype=np.int64)
+        self.ready = np.full(self.n, NEVER, dtype=np.int64)
+        self.arrival = np.full(self.n, NEVER, dtype=np.int64)
+        self.lead_hours = np.zeros(self.n)
+        self.vulnerability = np.ones(self.n)
+        self.loss = np.zeros(self.n)
+
+    @property
+    def origin(self) -> int:
+        return self.spec.origin
+
+
 class RiskModel(mesa.Model):
     """One run of the cross-jurisdiction risk model.
 
     Parameters can be given as a dict of dotted paths (`params`) or as keywords, where a double
-    underscore stands for the dot (`hazard__magnitude=50`), so `mesa.batch_run` can sweep them.
-    `rng` may be an int, a `numpy.random.SeedSequence` or a Generator. It is split into three
+    underscore stands for the dot (`river_spill__magnitude=50`), so `mesa.batch_run` can sweep
+    them. `rng` may be an int, a `numpy.random.SeedSequence` or a Generator. It is split into
     independent streams (hazards, sensing, behaviour) so that every regime compared on the same
-    seed faces the same hazards and the same detection luck (common random numbers).
+    seed faces the same incidents and the same detection luck (common random numbers).
     """
 
     def __init__(self, regime: str = "coordinated", params: dict[str, Any] | None = None,
@@ -52,16 +92,12 @@ class RiskModel(mesa.Model):
         self.sensing_rng = np.random.default_rng(sensing_ss)
         self.regime = regime
         flat = {k.replace("__", "."): v for k, v in overrides.items()}
-        self.p = resolve(regime_settings(regime), params or {}, flat)
-        p = self.p
+        self.p = p = resolve(regime_settings(regime), params or {}, flat)
 
         self.step_hours = p["time.step_hours"]
         self.n_steps = max(1, math.ceil(p["time.horizon_days"] * 24 / self.step_hours))
-        self.region = region = build_region(p)
+        self.region = region = build_region(p, self.hazard_rng)
         n = self.n = region.n
-        if not 0 <= p["hazard.origin"] < n:
-            raise ValueError(f"hazard.origin: expected a city index below {n}, "
-                             f"found {p['hazard.origin']}")
 
         # Agents (Mesa 3.5: creating an Agent registers it in model.agents).
         self.cities = [City(self, i, region.ids[i], region.names_en[i], region.names_zh[i])
@@ -71,32 +107,16 @@ class RiskModel(mesa.Model):
 
         # Per-city state.
         self.loss_rate = region.gdp_tn_cny * 1e4 * self.step_hours / (365 * 24)  # 1e8 CNY/step
+        self.monitoring = np.minimum(0.99, p["sensing.monitoring_prob"] * np.array(
+            [TIER_MONITORING[t] for t in region.tiers]))
         self.loss = np.zeros(n)
-        self.informed_step = np.full(n, NEVER, dtype=np.int64)
-        self.ready_step = np.full(n, NEVER, dtype=np.int64)
-        self.arrival_step = np.full(n, NEVER, dtype=np.int64)
-        self.lead_hours = np.zeros(n)
-        self.vulnerability = np.ones(n)
         self.intensity = np.zeros(n)
+        self.world = World(region, p, self.step_hours, self.loss_rate)
 
-        # The incident.
-        self.river = RiverChannel(region, self.step_hours)
-        self.source = SpillSource(n, p["hazard.origin"], self.hours_to_steps(
-            p["hazard.start_day"] * 24), p["hazard.magnitude"],
-            self.hours_to_steps(p["hazard.release_hours"]))
-        self.origin = self.cities[p["hazard.origin"]]
-        # Detection luck is drawn up front so every regime sees the same draw (CRN).
-        prob = p["sensing.monitoring_prob"]
-        self.detected_step = (self.source.start_step + int(self.sensing_rng.geometric(prob)) - 1
-                              if prob > 0 else NEVER)
-        self.report_step = NEVER
-        self.reported = False
-        self.control_chosen = False
-        self.control_optimum = 0.0
-        self.exported = 0.0  # mass that left the region past its most downstream cities
-        self._sinks = np.setdiff1d(np.arange(n), self.river.src)
-        self._loss_step = 0.0
-        self._reach_lag, self._reach_share = self.river.arrival_profile(self.origin.idx)
+        # Incidents: the whole schedule is drawn now (common random numbers).
+        self.pending = schedule(p, region, self.n_steps, self.step_hours, self.hazard_rng)
+        self.pending.reverse()  # pop() from the end gives the earliest
+        self.incidents: list[Incident] = []
 
         self.record_series = record_series
         self.series = np.zeros((self.n_steps, len(SERIES))) if record_series else None
@@ -104,15 +124,16 @@ class RiskModel(mesa.Model):
             model_reporters={name: (lambda m, k=name: m.outcomes()[k])
                              for name in metrics.OUTCOMES})
         self._outcomes: dict[str, float] | None = None
+        self._loss_step = 0.0
 
     # --- helpers -------------------------------------------------------------------------
     def hours_to_steps(self, hours: float) -> int:
         return round(hours / self.step_hours)
 
-    def warn_cities(self, at_step: int) -> None:
-        """Every city learns of the hazard at `at_step` (if it had not already)."""
+    def warn_cities(self, incident: Incident, at_step: int) -> None:
+        """Every city learns of the incident at `at_step` (if it had not already)."""
         for city in self.cities:
-            city.receive_warning(at_step)
+            city.receive_warning(incident, at_step)
 
     def warning_reduction(self, lead_hours: np.ndarray) -> np.ndarray:
         """Damage reduction from warning lead time: r_max * (1 - exp(-L / tau)), with tau set
@@ -131,79 +152,113 @@ class RiskModel(mesa.Model):
     # --- one step ----------------------------------------------------------------------------
     def step(self) -> None:
         t = self.t
-        if self.source.active or self.river.in_transit > 0:  # quiet periods cost nothing
-            self.move_hazard(t)
-            self.sense(t)
-            self.report(t)
-            self.activate_source_control(t)
-            self.count_losses(t)
-        else:
-            self.intensity[:] = 0.0
+        self.start_incidents(t)
+        live = [inc for inc in self.incidents if inc.live]
+        if live:  # quiet periods cost nothing
+            for inc in live:
+                self.move_hazard(inc)
+                self.sense(inc, t)
+                self.report(inc, t)
+                self.size_source_control(inc, t)
+            self.count_losses(live, t)
+            for inc in live:
+                inc.live = not inc.hazard.done
         if self.series is not None:
-            self.series[t] = (self.intensity.sum(), self._loss_step,
-                              int(((self.informed_step >= 0) & (self.informed_step <= t)).sum()),
-                              int((self.arrival_step >= 0).sum()))
-        self._loss_step = 0.0
+            self.series[t] = self._series_row(t, live)
         if t + 1 >= self.n_steps:
             self.running = False
             self.datacollector.collect(self)
 
-    def move_hazard(self, t: int) -> None:
-        """1. Hazards: the source leaks and the river carries the slug downstream."""
-        self.intensity[:] = self.river.step(self.source.release(t))
-        self.exported += float(self.intensity[self._sinks].sum())
+    def start_incidents(self, t: int) -> None:
+        """1a. New events start (scripted, or drawn from rates)."""
+        while self.pending and self.pending[-1].start_step <= t:
+            spec = self.pending.pop()
+            cls = KINDS[spec.kind]
+            hazard = (cls(self.world, spec.origin, spec.magnitude, self.hazard_rng)
+                      if cls is Epidemic else cls(self.world, spec.origin, spec.magnitude))
+            prob = self.monitoring[spec.origin]
+            lag = int(self.sensing_rng.geometric(prob)) - 1 if prob > 0 else 10**9
+            self.incidents.append(Incident(spec, hazard, self.n, lag))
 
-    def sense(self, t: int) -> None:
-        """2. Sensing: the origin detects by monitoring; other cities see the slug arrive."""
-        threshold = 0.01 * self.p["hazard.half_damage"]
-        new = (self.intensity > threshold) & (self.arrival_step == NEVER)
+    def move_hazard(self, inc: Incident) -> None:
+        """1b. The hazard evolves locally and travels along its channel."""
+        if isinstance(inc.hazard, Epidemic):
+            inc.hazard.measures = (inc.ready >= 0) & (inc.ready <= self.t)
+        inc.hazard.step()
+
+    def sense(self, inc: Incident, t: int) -> None:
+        """2. Sensing: the origin detects by monitoring; other cities see the hazard arrive."""
+        hz = inc.hazard
+        new = hz.arrived() & (inc.arrival == NEVER)
         for j in np.flatnonzero(new):
-            self.arrival_step[j] = t
-            ready = self.ready_step[j]
+            inc.arrival[j] = t
+            ready = inc.ready[j]
             lead = (t - ready) * self.step_hours if 0 <= ready <= t else 0.0
-            self.lead_hours[j] = lead
-            self.vulnerability[j] = 1.0 - float(self.warning_reduction(np.array(lead)))
-            self.cities[j].receive_warning(t)  # seeing it arrive is a warning too
-        if t == self.detected_step:
-            self.origin.receive_warning(t)
+            inc.lead_hours[j] = lead
+            inc.vulnerability[j] = 1.0 - float(self.warning_reduction(np.array(lead)))
+        for j in np.flatnonzero(hz.noticed() & (inc.informed == NEVER)):
+            self.cities[j].receive_warning(inc, t)  # seeing it arrive is a warning too
+        if inc.detectable_since == NEVER and hz.detectable():
+            inc.detectable_since = t
+        if inc.detected_step == NEVER and inc.detectable_since != NEVER and \
+                t >= inc.detectable_since + inc.detect_lag:
+            inc.detected_step = t
+            self.cities[inc.origin].receive_warning(inc, t)
 
-    def report(self, t: int) -> None:
+    def report(self, inc: Incident, t: int) -> None:
         """3-4. Reporting and information flow: the origin reports; the route relays it."""
-        if t == self.detected_step and not self.reported:
-            self.reported = True
-            self.report_step = self.origin.decide_report(t, self.source.magnitude) or NEVER
-        if t == self.report_step:
+        if t == inc.detected_step:
+            inc.report_step = self.cities[inc.origin].decide_report(inc, t)
+        if t == inc.report_step:
             relay = self.body if self.p["info.route"] == "platform" else self.centre
-            relay.relay(t)
+            relay.relay(inc, t)
 
-    def activate_source_control(self, t: int) -> None:
-        """5-6. Activation and effort: once in emergency mode the origin sizes source control."""
-        if self.control_chosen or self.ready_step[self.origin.idx] != t:
+    def size_source_control(self, inc: Incident, t: int) -> None:
+        """5-6. Activation and effort: in emergency mode the origin sizes source control, and
+        revisits it daily as the incident unfolds."""
+        ready = inc.ready[inc.origin]
+        if ready == NEVER or t < ready or (inc.decided and t < inc.next_decision):
             return
-        self.control_chosen = True
-        p = self.p
-        # Projected loss in each city for each effort level, if the rest of the source leaked
-        # at its rate: the slug passes city j with the surviving share of the origin's outflow.
-        efforts = np.linspace(0.0, 1.0, 201)
-        steps_left = self.source.remaining / self.source.rate
-        c = (1.0 - efforts)[:, None] * (self.source.rate * self._reach_share)[None, :]
-        loss = (self.loss_rate * p["damage.max_loss_share"] * steps_left)[None, :] \
-            * c / (c + p["hazard.half_damage"])
-        spared = loss[0] - loss  # (effort, city): loss that effort spares each city
-        self.source.control = self.origin.choose_source_control(efforts, spared)
-        cost = p["source_control.cost"] * efforts**2 / 2
-        self.control_optimum = float(efforts[np.argmax(spared.sum(axis=1) - cost)])
+        inc.decided = True
+        inc.next_decision = t + max(1, self.hours_to_steps(DECIDE_EVERY_HOURS))
+        spared = inc.hazard.spared(EFFORTS)
+        if not spared.any():  # nothing left that effort could change
+            inc.next_decision = self.n_steps
+            return
+        effort = self.cities[inc.origin].choose_source_control(EFFORTS, spared)
+        cost = self.p["source_control.cost"] * EFFORTS**2 / 2
+        inc.hazard.control = effort
+        inc.efforts.append(effort)
+        inc.optima.append(float(EFFORTS[np.argmax(spared.sum(axis=1) - cost)]))
 
-    def count_losses(self, t: int) -> None:
-        """7. Losses: exposure x vulnerability x damage(intensity), less local protection."""
-        c = self.intensity
-        damage = c / (c + self.p["hazard.half_damage"])
-        ready = (self.ready_step >= 0) & (self.ready_step <= t)
-        protect = np.where(ready, 1.0 - self.p["protection.reduction"], 1.0)
-        step_loss = self.loss_rate * self.p["damage.max_loss_share"] * damage \
-            * self.vulnerability * protect
-        self.loss += step_loss
-        self._loss_step = float(step_loss.sum())
+    def count_losses(self, live: list[Incident], t: int) -> None:
+        """7. Losses: exposure x vulnerability x damage(intensity), less local protection.
+
+        Damage shares of overlapping incidents add up to at most a city's whole output."""
+        protect_share = self.p["protection.reduction"]
+        shares = []
+        for inc in live:
+            protect = np.where((inc.ready >= 0) & (inc.ready <= t), 1.0 - protect_share, 1.0)
+            shares.append(inc.hazard.damage() * inc.vulnerability * protect)
+        total = np.sum(shares, axis=0)
+        scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)
+        self.intensity = np.sum([inc.hazard.intensity for inc in live], axis=0)
+        step_loss = 0.0
+        for inc, share in zip(live, shares, strict=True):
+            loss = share * scale * self.loss_rate + inc.hazard.extra_loss
+            inc.loss += loss
+            step_loss += float(loss.sum())
+        self._loss_step = step_loss
+
+    def _series_row(self, t: int, live: list[Incident]) -> tuple:
+        warned = reached = 0
+        for inc in live:
+            warned += int(((inc.informed >= 0) & (inc.informed <= t)).sum())
+            reached += int((inc.arrival >= 0).sum())
+        row = (float(self.intensity.sum()) if live else 0.0, self._loss_step if live else 0.0,
+               warned, reached, len(live))
+        self._loss_step = 0.0
+        return row
 
     # --- results -------------------------------------------------------------------------
     def run(self) -> dict[str, float]:

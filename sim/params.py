@@ -19,7 +19,7 @@ class Param:
 
     path: str
     default: Any
-    kind: str  # "float" | "int" | "bool" | "choice" | "str"
+    kind: str  # "float" | "int" | "bool" | "choice" | "str" | "city" | "events" | "rates"
     doc: str
     zh: str = ""
     unit: str = ""
@@ -39,6 +39,12 @@ class Param:
             return "true or false"
         if self.kind == "str":
             return "a string"
+        if self.kind == "city":
+            return "a city index (0, 1, ...) or a city id"
+        if self.kind == "events":
+            return "a list of {kind, origin, start_day, magnitude}"
+        if self.kind == "rates":
+            return "a mapping of hazard kind to a rate >= 0, or to {tier: rate}"
         rng = ""
         if self.low is not None and self.high is not None:
             rng = f" in [{self.low:g}, {self.high:g}]"
@@ -65,6 +71,15 @@ class Param:
             if not isinstance(value, str):
                 raise ValueError(f"expected a string, found {value!r}")
             return value
+        if self.kind == "city":
+            if isinstance(value, bool) or not isinstance(value, int | str) or (
+                    isinstance(value, int) and value < 0) or value == "":
+                raise ValueError(f"expected {self.expected()}, found {value!r}")
+            return str(value)
+        if self.kind == "events":
+            return _events(value)
+        if self.kind == "rates":
+            return _rates(value)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError(f"expected {self.expected()}, found {value!r}")
         try:
@@ -84,6 +99,61 @@ class Param:
         return number
 
 
+HAZARD_KINDS = ("river_spill", "river_flood", "plume", "epidemic", "cascade", "accident")
+EVENT_KEYS = ("kind", "origin", "start_day", "magnitude")
+
+
+def _events(value: Any) -> list[dict]:
+    """Scripted events: each {kind, origin, start_day, magnitude (0 = kind default)}."""
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"expected a list of {{kind, origin, start_day, magnitude}}, "
+                         f"found {value!r}")
+    out = []
+    for i, event in enumerate(value):
+        if not isinstance(event, dict):
+            raise ValueError(f"[{i}]: expected a mapping, found {event!r}")
+        for key in event:
+            if key not in EVENT_KEYS:
+                raise ValueError(f"[{i}].{key}: unknown key{suggest(str(key), EVENT_KEYS)}; "
+                                 f"expected {', '.join(EVENT_KEYS)}")
+        kind = event.get("kind")
+        if kind not in HAZARD_KINDS:
+            raise ValueError(f"[{i}].kind: expected one of {', '.join(HAZARD_KINDS)}, found "
+                             f"{kind!r}{suggest(str(kind), HAZARD_KINDS)}")
+        origin = event.get("origin", 0)
+        start, size = event.get("start_day", 0.0), event.get("magnitude", 0.0)
+        for key, v in (("start_day", start), ("magnitude", size)):
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise ValueError(f"[{i}].{key}: expected a number >= 0, found {v!r}")
+        if isinstance(origin, bool) or not isinstance(origin, int | str):
+            raise ValueError(f"[{i}].origin: expected a city index or id, found {origin!r}")
+        out.append({"kind": kind, "origin": str(origin), "start_day": float(start),
+                    "magnitude": float(size)})
+    return out
+
+
+def _rates(value: Any) -> dict:
+    """Stochastic event rates per city per year: {kind: rate} or {kind: {tier: rate}}."""
+    from sim.regions import TIERS
+
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping such as {{river_spill: 0.05}}, found {value!r}")
+    out: dict = {}
+    for kind, rate in value.items():
+        if kind not in HAZARD_KINDS:
+            raise ValueError(f"{kind}: unknown hazard kind{suggest(str(kind), HAZARD_KINDS)}")
+        table = rate if isinstance(rate, dict) else {t: rate for t in TIERS}
+        for tier, r in table.items():
+            if tier not in TIERS:
+                raise ValueError(f"{kind}.{tier}: unknown city tier{suggest(str(tier), TIERS)};"
+                                 f" expected {', '.join(TIERS)}")
+            if isinstance(r, bool) or not isinstance(r, int | float) or not 0 <= r <= 365:
+                raise ValueError(f"{kind}.{tier}: expected a rate in [0, 365] per city-year, "
+                                 f"found {r!r}")
+        out[kind] = {t: float(table.get(t, 0.0)) for t in TIERS}
+    return out
+
+
 def suggest(word: str, options) -> str:
     """A ' (did you mean ...?)' hint for a misspelt key or value, or ''."""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
@@ -98,39 +168,139 @@ PARAMS: tuple[Param, ...] = (
        3650),
     # --- region -------------------------------------------------------------------------------
     _P("region.kind", "river_chain", "choice",
-       "Which set of cities: a synthetic river chain (cities in a row along one river).",
-       "区域", choices=("river_chain",)),
+       "Which cities: a synthetic layout (river_chain, river_tree, grid, random, "
+       "core_periphery), a real preset (jingjinji, yangtze_delta, greater_bay, songhua, xinan, "
+       "zhuozhang, yangtze_mainstem) or 'file' (your own, see region.file).",
+       "区域", choices=("river_chain", "river_tree", "grid", "random", "core_periphery",
+                       "jingjinji", "yangtze_delta", "greater_bay", "songhua", "xinan",
+                       "zhuozhang", "yangtze_mainstem", "file")),
+    _P("region.file", "", "str", "Path of your own region (.yaml or .csv) when region.kind is "
+       "'file' (docs/regions.md).", "自定义区域文件"),
     _P("region.n_cities", 6, "int", "Number of cities in a synthetic region.", "城市数量", "",
        2, 500),
+    _P("region.spacing_km", 55.0, "float", "Typical distance between neighbouring synthetic "
+       "cities.", "城市间距", "km", 1, 2000),
     _P("region.reach_hours", 24.0, "float",
-       "River travel time from one city's reach to the next downstream.", "河段传播时间", "h",
-       0.5, 2000),
+       "River travel time from one city's reach to the next downstream (synthetic rivers).",
+       "河段传播时间", "h", 0.5, 2000),
     _P("region.attenuation", 0.85, "float",
        "Share of a pollutant slug that survives one reach (dilution, degradation).",
        "河段衰减系数", "", 0.0, 1.0),
-    _P("region.population_m", 5.0, "float", "Population of each synthetic city.", "人口",
+    _P("region.population_m", 5.0, "float", "Mean population of a synthetic city.", "人口",
        "million", 0.01, 50),
-    _P("region.gdp_tn_cny", 0.5, "float", "Annual GDP of each synthetic city.", "地区生产总值",
-       "trillion CNY", 0.001, 10),
-    # --- hazard -------------------------------------------------------------------------------
+    _P("region.gdp_tn_cny", 0.5, "float", "Mean annual GDP of a synthetic city.",
+       "地区生产总值", "trillion CNY", 0.001, 10),
+    _P("region.size_sigma", 0.0, "float", "Size heterogeneity of synthetic cities: sigma of "
+       "lognormal populations (0 = all equal).", "城市规模异质性", "", 0.0, 3.0),
+    _P("region.core_ratio", 8.0, "float", "core_periphery: the megacity's size as a multiple "
+       "of a satellite's.", "核心城市规模倍数", "", 1.0, 100.0),
+    _P("region.interception", 0.0, "float", "Share of river-borne hazard removed at every "
+       "border section (interception works, 断面拦截).", "断面拦截比例", "", 0.0, 1.0),
+    # --- hazards: the scripted event and stochastic ones --------------------------------------
     _P("hazard.kind", "river_spill", "choice",
-       "Hazard kind of the scripted event: a pollutant spill carried downstream by the river.",
-       "风险类型", choices=("river_spill",)),
-    _P("hazard.origin", 0, "int", "Index of the origin city (发生地), 0 = most upstream.",
-       "发生地", "", 0, 499),
-    _P("hazard.start_day", 1.0, "float", "When the spill starts.", "事件开始时间", "d", 0, 3650),
-    _P("hazard.magnitude", 100.0, "float", "Mass spilled at the source.", "泄漏量", "t",
-       0.0, 1e7),
-    _P("hazard.release_hours", 24.0, "float",
-       "Time over which the source releases its mass (longer = slower, longer slug).",
+       "Kind of the scripted event ('none' for stochastic events only).", "风险类型",
+       choices=("river_spill", "river_flood", "plume", "epidemic", "cascade", "accident",
+                "none")),
+    _P("hazard.origin", "0", "city", "Origin city (发生地) of the scripted event: index "
+       "(0 = first, the most upstream in synthetic rivers) or a city id such as 'jilin'.",
+       "发生地"),
+    _P("hazard.start_day", 1.0, "float", "When the scripted event starts.", "事件开始时间", "d",
+       0, 3650),
+    _P("hazard.magnitude", 0.0, "float", "Size of the scripted event in its kind's unit "
+       "(0 = the kind's default magnitude).", "事件规模", "", 0.0, 1e9),
+    _P("hazard.events", [], "events", "More scripted events: a list of {kind, origin, "
+       "start_day, magnitude}.", "情景事件列表"),
+    _P("hazard.rates", {}, "rates", "Stochastic events: expected events per city per year by "
+       "kind, e.g. {river_spill: 0.05}, or by tier, e.g. {accident: {megacity: 0.5, small: "
+       "0.1}}.", "随机事件发生率", "1/city/yr"),
+    _P("hazard.magnitude_sigma", 0.5, "float", "Spread of stochastic event sizes (lognormal "
+       "sigma around the kind's default magnitude).", "随机事件规模离散度", "", 0.0, 3.0),
+    # --- hazard kinds -------------------------------------------------------------------------
+    _P("river_spill.magnitude", 100.0, "float", "Default mass of a pollutant spill.",
+       "泄漏量", "t", 0, 1e7),
+    _P("river_spill.release_hours", 24.0, "float", "Time over which the source leaks its mass.",
        "释放持续时间", "h", 0.5, 2000),
-    _P("hazard.half_damage", 30.0, "float",
-       "Mass passing a city in one step at which damage reaches half its maximum.",
-       "半损害强度", "t/step", 1e-6, 1e7),
+    _P("river_spill.half_damage", 30.0, "float", "Mass passing a city per step at which damage "
+       "reaches half its maximum.", "半损害强度", "t/step", 1e-6, 1e9),
+    _P("river_spill.max_loss_share", 0.5, "float", "Share of a city's output lost per step at "
+       "saturating intensity (water cut, closures).", "最大损失比例", "", 0.0, 1.0),
+    _P("river_flood.magnitude", 5000.0, "float", "Default peak excess discharge of a flood "
+       "wave.", "洪峰超额流量", "m3/s", 0, 1e7),
+    _P("river_flood.duration_hours", 72.0, "float", "Duration of the flood hydrograph.",
+       "洪水历时", "h", 1, 2000),
+    _P("river_flood.attenuation_power", 0.3, "float", "Flood waves attenuate less than "
+       "pollutant slugs: reach attenuation is raised to this power.", "洪峰衰减指数", "",
+       0.0, 1.0),
+    _P("river_flood.half_damage", 3000.0, "float", "Excess discharge at which flood damage "
+       "reaches half its maximum.", "洪水半损害流量", "m3/s", 1e-6, 1e9),
+    _P("river_flood.max_loss_share", 0.6, "float", "Output share lost per step at the worst "
+       "flooding.", "洪水最大损失比例", "", 0.0, 1.0),
+    _P("plume.magnitude", 100.0, "float", "Default source strength of a plume (ash, toxic "
+       "gas, smoke).", "烟羽源强", "index", 0, 1e9),
+    _P("plume.half_life_hours", 24.0, "float", "Half-life of the source (a fire burning "
+       "down).", "源强半衰期", "h", 0.5, 2000),
+    _P("plume.wind_from_deg", 270.0, "float", "Direction the wind blows from (0 = north, "
+       "90 = east, 270 = west).", "风向(来向)", "deg", 0, 360),
+    _P("plume.wind_speed_kmh", 15.0, "float", "Wind speed carrying the plume.", "风速",
+       "km/h", 0, 200),
+    _P("plume.decay_km", 100.0, "float", "Distance over which plume intensity falls by e.",
+       "衰减距离", "km", 1, 5000),
+    _P("plume.spread_deg", 30.0, "float", "Angular spread of the plume around downwind.",
+       "扩散角", "deg", 1, 90),
+    _P("plume.half_damage", 20.0, "float", "Plume intensity at which damage is half its "
+       "maximum.", "烟羽半损害强度", "index", 1e-6, 1e9),
+    _P("plume.max_loss_share", 0.4, "float", "Output share lost per step under a saturating "
+       "plume.", "烟羽最大损失比例", "", 0.0, 1.0),
+    _P("epidemic.magnitude", 20.0, "float", "Default number of initial infections.",
+       "初始感染人数", "persons", 0, 1e9),
+    _P("epidemic.r0", 2.5, "float", "Basic reproduction number without measures.",
+       "基本再生数", "", 0.0, 20.0),
+    _P("epidemic.incubation_days", 4.0, "float", "Mean latent period.", "潜伏期", "d",
+       0.1, 60),
+    _P("epidemic.infectious_days", 5.0, "float", "Mean infectious period.", "传染期", "d",
+       0.1, 60),
+    _P("epidemic.mobility_rate", 0.002, "float", "Share of residents travelling to other "
+       "cities per day (gravity model).", "城际出行率", "1/d", 0.0, 0.5),
+    _P("epidemic.distance_exponent", 2.0, "float", "Distance exponent of the gravity model.",
+       "引力模型距离指数", "", 0.0, 4.0),
+    _P("epidemic.stochastic", True, "bool", "Binomial (stochastic) or expected-value SEIR.",
+       "随机传播"),
+    _P("epidemic.measure_effect", 0.4, "float", "Transmission cut by local measures in a city "
+       "in emergency mode (属地防控).", "防控措施降低传播比例", "", 0.0, 1.0),
+    _P("epidemic.measure_cost_share", 0.05, "float", "Share of a city's output lost while its "
+       "measures are in force.", "防控措施经济代价", "", 0.0, 1.0),
+    _P("epidemic.containment_effect", 0.3, "float", "Extra transmission cut in the origin at "
+       "full source control (containment, 源头防控).", "源头防控效果", "", 0.0, 1.0),
+    _P("epidemic.travel_cut", 0.8, "float", "Cut of outbound travel from the origin at full "
+       "source control (travel restrictions).", "出行限制比例", "", 0.0, 1.0),
+    _P("epidemic.case_cost", 0.002, "float", "Loss per infection (treatment, work lost, "
+       "deaths valued).", "单例损失", "100 million CNY", 0.0, 100),
+    _P("epidemic.detect_cases", 50.0, "float", "Cumulative infections in the origin before "
+       "its monitoring can notice the outbreak.", "可发现病例数", "persons", 0.0, 1e9),
+    _P("cascade.magnitude", 0.6, "float", "Default share of the origin's critical services "
+       "knocked out (power, water, networks).", "服务中断比例", "", 0.0, 1.0),
+    _P("cascade.repair_hours", 48.0, "float", "Mean time to restore the origin's services "
+       "without extra effort.", "修复时间", "h", 1, 5000),
+    _P("cascade.dependency_share", 0.3, "float", "Synthetic dependency layer: share of a "
+       "city's services that rely on its nearest larger neighbour (if the region has none).",
+       "依赖份额", "", 0.0, 1.0),
+    _P("cascade.threshold", 0.05, "float", "Service loss below which a city does not pass "
+       "failure on (buffers).", "级联阈值", "", 0.0, 1.0),
+    _P("cascade.max_loss_share", 0.5, "float", "Output share lost per step with all services "
+       "down.", "级联最大损失比例", "", 0.0, 1.0),
+    _P("accident.magnitude", 10.0, "float", "Default initial severity of a local accident or "
+       "social-security incident.", "事故初始严重度", "index", 0, 1e9),
+    _P("accident.growth_per_day", 0.5, "float", "Relative growth per day of an incident nobody "
+       "controls (escalation when badly handled).", "失控增长率", "1/d", 0.0, 10.0),
+    _P("accident.threshold", 20.0, "float", "Severity beyond which the incident spills over "
+       "to neighbours.", "外溢阈值", "index", 0.0, 1e9),
+    _P("accident.radius_km", 120.0, "float", "Distance scale of the spill-over to "
+       "neighbouring cities.", "外溢半径", "km", 1, 5000),
+    _P("accident.half_damage", 20.0, "float", "Severity at which damage is half its maximum.",
+       "事故半损害强度", "index", 1e-6, 1e9),
+    _P("accident.max_loss_share", 0.3, "float", "Output share lost per step at saturating "
+       "severity.", "事故最大损失比例", "", 0.0, 1.0),
     # --- damage and warning -------------------------------------------------------------------
-    _P("damage.max_loss_share", 0.5, "float",
-       "Share of a city's output lost per step at saturating hazard intensity.",
-       "最大损失比例", "", 0.0, 1.0),
     _P("warning.reduction_at_24h", 0.30, "float",
        "Damage reduction bought by 24 h of warning before arrival (WMO: about 30%).",
        "预警减损率(24小时)", "", 0.0, 0.99),
@@ -154,9 +324,10 @@ PARAMS: tuple[Param, ...] = (
        "信息传递路径", choices=("upward", "platform")),
     _P("info.report_delay_hours", 0.0, "float",
        "Delay between the origin's detection and its report (迟报).", "报告延迟", "h", 0, 2000),
-    _P("info.report_threshold_t", 0.0, "float",
-       "Spilled mass below which the origin does not report at all ('no need to report "
-       "while it stays inside our boundary').", "报告门槛", "t", 0, 1e7),
+    _P("info.report_threshold", 0.0, "float",
+       "Size, in multiples of the kind's default magnitude, below which the origin does not "
+       "report at all ('no need to report while it stays inside our boundary').", "报告门槛",
+       "", 0, 1e6),
     _P("info.relay_hours", 2.0, "float",
        "Time from the report to the warning reaching the other cities (platform latency, or "
        "up-and-down the hierarchy).", "信息传递时间", "h", 0, 2000),

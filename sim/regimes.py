@@ -32,7 +32,7 @@ REGIMES: dict[str, Regime] = {
             {
                 "info.route": "upward",
                 "info.report_delay_hours": 48.0,
-                "info.report_threshold_t": 20.0,
+                "info.report_threshold": 0.2,
                 "info.relay_hours": 24.0,
                 "responsibility.external_weight": 0.0,
             },
@@ -46,7 +46,7 @@ REGIMES: dict[str, Regime] = {
             {
                 "info.route": "platform",
                 "info.report_delay_hours": 0.0,
-                "info.report_threshold_t": 0.0,
+                "info.report_threshold": 0.0,
                 "info.relay_hours": 2.0,
                 "responsibility.external_weight": 1.0,
             },

@@ -47,7 +47,7 @@ def test_bad_value_reports_file_line_path_expected_and_found(tmp_path, capsys):
     path = write_yaml(tmp_path / "bad.yaml", text)
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
-    assert f"{path}:4: params.hazard.magnitude: expected a number in [0, 1e+07], found -3" in err
+    assert f"{path}:4: params.hazard.magnitude: expected a number in [0, 1e+09], found -3" in err
     assert f"{path}:5: regimes[1].regime: unknown regime 'cordinated' (did you mean " \
            "'coordinated'?)" in err
 
@@ -64,10 +64,10 @@ def test_no_traceback_from_the_real_entry_point(tmp_path):
 def test_set_overrides_and_bad_set_is_a_usage_error(small_scenario, tmp_path, capsys):
     out = tmp_path / "o"
     assert main([str(small_scenario), "--out", str(out), "--quiet", "--no-charts",
-                 "--set", "hazard.magnitude=40", "--replications", "2"]) == 0
+                 "--set", "river_spill.magnitude=40", "--replications", "2"]) == 0
     resolved = (out / "small" / "scenario.resolved.yaml").read_text()
-    assert "hazard.magnitude: 40" in resolved
-    assert main([str(small_scenario), "--out", str(out), "--set", "hazard.magnitude"]) == 2
+    assert "river_spill.magnitude: 40" in resolved
+    assert main([str(small_scenario), "--out", str(out), "--set", "river_spill.magnitude"]) == 2
     assert main([str(small_scenario), "--out", str(out), "--set", "hazard.magnitud=4"]) == 2
     assert "did you mean 'hazard.magnitude'" in capsys.readouterr().err
 

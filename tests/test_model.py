@@ -43,16 +43,18 @@ def test_coordinated_warns_downstream_cities_earlier():
 
 def test_origin_controls_for_itself_under_territorial_and_for_the_region_when_coordinated():
     # Linear damage (huge half-damage) makes the Nash analysis exact: a_nash = s_origin * a_opt.
-    kw = {"hazard.half_damage": 1e5, "source_control.cost": 0.0027, "region.attenuation": 0.8}
+    kw = {"river_spill.half_damage": 1e5, "source_control.cost": 0.0027,
+          "region.attenuation": 0.8}
     terr = RiskModel(regime="territorial", rng=0, **kw)
     coord = RiskModel(regime="coordinated", rng=0, **kw)
     terr.run()
     coord.run()
     shares = 0.8 ** np.arange(6)
     s_origin = 1.0 / shares.sum()
-    assert 0.1 < coord.source.control < 1.0
-    assert coord.source.control == pytest.approx(coord.control_optimum)
-    assert terr.source.control / coord.source.control == pytest.approx(s_origin, abs=0.03)
+    a_terr, a_coord = terr.incidents[0].efforts[0], coord.incidents[0].efforts[0]
+    assert 0.1 < a_coord < 1.0
+    assert a_coord == pytest.approx(coord.incidents[0].optima[0])
+    assert a_terr / a_coord == pytest.approx(s_origin, abs=0.03)
 
 
 def test_warning_reduction_matches_its_calibration():
@@ -64,14 +66,16 @@ def test_warning_reduction_matches_its_calibration():
 
 
 def test_keyword_overrides_use_double_underscore_or_dots():
-    a = RiskModel(hazard__magnitude=10.0)
-    b = RiskModel(**{"hazard.magnitude": 10.0})
-    assert a.p["hazard.magnitude"] == b.p["hazard.magnitude"] == 10.0
+    a = RiskModel(river_spill__magnitude=10.0)
+    b = RiskModel(**{"river_spill.magnitude": 10.0})
+    assert a.p["river_spill.magnitude"] == b.p["river_spill.magnitude"] == 10.0
 
 
 def test_bad_parameter_is_rejected_with_its_path():
     with pytest.raises(ValueError, match=r"hazard\.magnitude"):
         RiskModel(hazard__magnitude=-5)
+    with pytest.raises(ValueError, match="unknown city 'nowhere'"):
+        RiskModel(hazard__origin="nowhere")
     with pytest.raises(ValueError, match=r"did you mean 'hazard\.magnitude'"):
         RiskModel(hazard__magnitud=5)
 

@@ -5,7 +5,16 @@ import pytest
 
 from sim.hazards.river import RiverChannel
 from sim.model import RiskModel
-from sim.regions import Region, RiverEdge, river_chain
+from sim.params import resolve
+from sim.regions import Region, RiverEdge
+from sim.regions.synthetic import river_chain as _chain
+
+
+def river_chain(n, reach_hours, attenuation, population_m, gdp_tn_cny):
+    p = resolve({"region.n_cities": n, "region.reach_hours": reach_hours,
+                 "region.attenuation": attenuation, "region.population_m": population_m,
+                 "region.gdp_tn_cny": gdp_tn_cny})
+    return _chain(p, None)
 
 
 def _run(channel: RiverChannel, inflow_at: int, mass: float, steps: int) -> np.ndarray:
@@ -59,8 +68,18 @@ def test_model_conserves_mass_and_never_loses_negative():
     for regime in ("territorial", "coordinated"):
         m = RiskModel(regime=regime, rng=3, **{"time.horizon_days": 30})
         m.run()
-        src, river = m.source, m.river
-        spilled = src.magnitude - src.remaining
-        assert spilled == pytest.approx(src.captured + src.released)
-        assert src.released == pytest.approx(river.degraded + m.exported + river.in_transit)
-        assert (m.loss >= 0).all()
+        spill = m.incidents[0].hazard
+        spilled = spill.magnitude - spill.remaining
+        assert spilled == pytest.approx(spill.captured + spill.released)
+        river = spill.river
+        assert spill.released == pytest.approx(river.degraded + river.exported
+                                               + river.in_transit)
+        assert (m.incidents[0].loss >= 0).all()
+
+
+def test_fork_divides_the_water_and_conserves_mass():
+    region = Region("fork", ("a", "b", "c"), ("A", "B", "C"), ("甲", "乙", "丙"), np.zeros(3),
+                    np.zeros(3), np.ones(3), np.ones(3),
+                    (RiverEdge(0, 1, 6.0, 1.0), RiverEdge(0, 2, 6.0, 1.0)))
+    passing = _run(RiverChannel(region, 6.0), 0, 10.0, 3)
+    assert passing[1, 1] == pytest.approx(5.0) and passing[1, 2] == pytest.approx(5.0)

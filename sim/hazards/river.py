@@ -14,7 +14,8 @@ from sim.regions import Region
 
 
 class RiverChannel:
-    def __init__(self, region: Region, step_hours: float, interception: np.ndarray | None = None):
+    def __init__(self, region: Region, step_hours: float, interception: np.ndarray | None = None,
+                 attenuation_power: float = 1.0):
         edges = region.rivers
         self.n = region.n
         self.src = np.array([e.src for e in edges], dtype=np.int64)
@@ -22,13 +23,20 @@ class RiverChannel:
         # A reach shorter than a step still takes one step: mass cannot jump two cities at once.
         self.lag = np.array([max(1, round(e.travel_hours / step_hours)) for e in edges],
                             dtype=np.int64)
-        att = np.array([e.attenuation for e in edges], dtype=float)
+        att = np.array([e.attenuation for e in edges], dtype=float) ** attenuation_power
+        # Where a river forks, the water divides equally between the branches, so mass is
+        # conserved; a confluence simply adds what arrives.
+        split = 1.0 / np.bincount(self.src, minlength=self.n)[self.src] if len(edges) else att
         keep = 1.0 - (np.zeros(len(edges)) if interception is None else interception[self.src])
-        self.factor = att * keep
+        self.factor = att * split * keep
         horizon = int(self.lag.sum()) + 2 if len(edges) else 2
         self.buffer = np.zeros((horizon, self.n))
         self.t = 0
-        self.degraded = 0.0  # mass lost to attenuation or interception (for conservation checks)
+        self._forks = np.unique(self.src)  # cities whose water flows on
+        self._sinks = np.setdiff1d(np.arange(self.n), self._forks)  # water leaves the region
+        # Mass lost to attenuation or interception, and mass that left the region (for checks).
+        self.degraded = 0.0
+        self.exported = 0.0
 
     def step(self, inflow: np.ndarray) -> np.ndarray:
         """Advance one step: `inflow` (mass per city entering the river now) joins the water
@@ -37,11 +45,11 @@ class RiverChannel:
         passing = self.buffer[slot] + inflow
         self.buffer[slot] = 0.0
         if len(self.src) and passing.any():
-            moved = passing[self.src]
-            onward = moved * self.factor
+            onward = passing[self.src] * self.factor
             # np.add.at accumulates where two reaches join (a confluence).
             np.add.at(self.buffer, ((self.t + self.lag) % len(self.buffer), self.dst), onward)
-            self.degraded += float((moved - onward).sum())
+            self.degraded += float(passing[self._forks].sum() - onward.sum())
+        self.exported += float(passing[self._sinks].sum())
         self.t += 1
         return passing
 
