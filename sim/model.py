@@ -107,8 +107,9 @@ class RiskModel(mesa.Model):
 
         # Per-city state.
         self.loss_rate = region.gdp_tn_cny * 1e4 * self.step_hours / (365 * 24)  # 1e8 CNY/step
-        self.monitoring = np.minimum(0.99, p["sensing.monitoring_prob"] * np.array(
+        per_6h = np.minimum(0.99, p["sensing.monitoring_prob"] * np.array(
             [TIER_MONITORING[t] for t in region.tiers]))
+        self.monitoring = 1.0 - (1.0 - per_6h) ** (self.step_hours / 6.0)  # chance per step
         self.loss = np.zeros(n)
         self.intensity = np.zeros(n)
         self.world = World(region, p, self.step_hours, self.loss_rate)

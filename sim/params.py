@@ -220,8 +220,8 @@ PARAMS: tuple[Param, ...] = (
        "泄漏量", "t", 0, 1e7),
     _P("river_spill.release_hours", 24.0, "float", "Time over which the source leaks its mass.",
        "释放持续时间", "h", 0.5, 2000),
-    _P("river_spill.half_damage", 30.0, "float", "Mass passing a city per step at which damage "
-       "reaches half its maximum.", "半损害强度", "t/step", 1e-6, 1e9),
+    _P("river_spill.half_damage", 5.0, "float", "Pollutant flux passing a city at which damage "
+       "reaches half its maximum.", "半损害强度", "t/h", 1e-6, 1e9),
     _P("river_spill.max_loss_share", 0.5, "float", "Share of a city's output lost per step at "
        "saturating intensity (water cut, closures).", "最大损失比例", "", 0.0, 1.0),
     _P("river_flood.magnitude", 5000.0, "float", "Default peak excess discharge of a flood "
@@ -312,8 +312,9 @@ PARAMS: tuple[Param, ...] = (
        "属地防护减损率", "", 0.0, 0.99),
     # --- sensing and preparedness -------------------------------------------------------------
     _P("sensing.monitoring_prob", 0.5, "float",
-       "Chance per step that the origin city detects a hazard on its own territory.",
-       "监测发现概率", "1/step", 0.0, 1.0),
+       "Chance per 6 hours that a large city detects a hazard on its own territory "
+       "(bigger cities watch more, smaller less).",
+       "监测发现概率", "per 6 h", 0.0, 1.0),
     _P("preparedness.activation_hours", 6.0, "float",
        "Time an informed city needs to switch from normal to emergency mode (过程协同).",
        "应急状态切换时间", "h", 0.0, 720),

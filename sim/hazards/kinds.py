@@ -159,10 +159,11 @@ class RiverSpill(Hazard):
             self.captured += leak * self.control
             self.released += leak * (1.0 - self.control)
             inflow[self.origin] = leak * (1.0 - self.control)
-        self.intensity = self.river.step(inflow)
+        # Intensity is a flux (t/h), so damage does not depend on the step length.
+        self.intensity = self.river.step(inflow) / self.world.step_hours
 
     def spared(self, efforts: np.ndarray) -> np.ndarray:
-        return self._spared_saturating(efforts, self.rate, self.share,
+        return self._spared_saturating(efforts, self.rate / self.world.step_hours, self.share,
                                        self.remaining / self.rate)
 
 
