@@ -8,7 +8,7 @@ from sim.model import RiskModel
 from sim.params import BY_PATH
 from sim.regions import tier_of
 from sim.regions.files import load_region_file
-from sim.regions.presets import PRESETS, load_preset
+from sim.regions.presets import DATA, PRESETS, load_preset
 
 KINDS = ("river_spill", "river_flood", "plume", "epidemic", "cascade", "accident")
 
@@ -16,7 +16,7 @@ KINDS = ("river_spill", "river_flood", "plume", "epidemic", "cascade", "accident
 @pytest.mark.parametrize("name", PRESETS)
 def test_presets_load_with_sources_and_documented_totals(name):
     region = load_preset(name)
-    data = yaml.safe_load(open(f"sim/regions/data/{name}.yaml", encoding="utf-8"))
+    data = yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
     assert region.population_m.sum() == pytest.approx(data["totals"]["population_m"], abs=0.01)
     for city in data["cities"]:
         assert set(city["source"]) >= {"population", "gdp", "position"}
