@@ -58,6 +58,12 @@ class City(mesa.Agent):
         value = spared @ weight - p["source_control.cost"] * efforts**2 / 2
         return float(efforts[int(np.argmax(value))])
 
+    def tell_partners(self, incident: Incident, report_step: int) -> None:
+        """Spontaneous cooperation: warn only the partner cities, directly."""
+        m = self.model
+        at = report_step + m.hours_to_steps(m.p["info.relay_hours"])
+        m.warn_cities(incident, at, only=np.flatnonzero(m.partners[self.idx]))
+
     def receive_warning(self, incident: Incident, step: int) -> None:
         """Note the first time this city learns of the incident; it is ready after activation."""
         m = self.model

@@ -126,15 +126,27 @@ class RiskModel(mesa.Model):
                              for name in metrics.OUTCOMES})
         self._outcomes: dict[str, float] | None = None
         self._loss_step = 0.0
+        self._partners: np.ndarray | None = None
 
     # --- helpers -------------------------------------------------------------------------
     def hours_to_steps(self, hours: float) -> int:
         return round(hours / self.step_hours)
 
-    def warn_cities(self, incident: Incident, at_step: int) -> None:
-        """Every city learns of the incident at `at_step` (if it had not already)."""
-        for city in self.cities:
-            city.receive_warning(incident, at_step)
+    def warn_cities(self, incident: Incident, at_step: int, only=None) -> None:
+        """Cities (all, or the indices in `only`) learn of the incident at `at_step`."""
+        for j in range(self.n) if only is None else only:
+            self.cities[j].receive_warning(incident, at_step)
+
+    @property
+    def partners(self) -> np.ndarray:
+        """Partner matrix for spontaneous cooperation: near neighbours and river neighbours."""
+        if self._partners is None:
+            near = self.world.distance_km <= self.p["info.partner_km"]
+            for e in self.region.rivers:
+                near[e.src, e.dst] = near[e.dst, e.src] = True
+            np.fill_diagonal(near, False)
+            self._partners = near
+        return self._partners
 
     def warning_reduction(self, lead_hours: np.ndarray) -> np.ndarray:
         """Damage reduction from warning lead time: r_max * (1 - exp(-L / tau)), with tau set
@@ -211,8 +223,11 @@ class RiskModel(mesa.Model):
         if t == inc.detected_step:
             inc.report_step = self.cities[inc.origin].decide_report(inc, t)
         if t == inc.report_step:
-            relay = self.body if self.p["info.route"] == "platform" else self.centre
-            relay.relay(inc, t)
+            route = self.p["info.route"]
+            if route == "partners":
+                self.cities[inc.origin].tell_partners(inc, t)
+            else:
+                (self.body if route == "platform" else self.centre).relay(inc, t)
 
     def size_source_control(self, inc: Incident, t: int) -> None:
         """5-6. Activation and effort: in emergency mode the origin sizes source control, and

@@ -320,9 +320,13 @@ PARAMS: tuple[Param, ...] = (
        "应急状态切换时间", "h", 0.0, 720),
     # --- communication (沟通机制) -------------------------------------------------------------
     _P("info.route", "platform", "choice",
-       "How a report reaches the other cities: 'upward' = only to the superior, who relays it "
-       "down (territorial hierarchy); 'platform' = a shared risk-information platform.",
-       "信息传递路径", choices=("upward", "platform")),
+       "How a report reaches the other cities: 'hierarchy' = up to the superior, who relays it "
+       "down to every city; 'partners' = the origin tells only its partner cities (within "
+       "info.partner_km or on its river); 'platform' = a shared risk-information platform run by "
+       "the coordinating body reaches every city.", "信息传递路径",
+       choices=("hierarchy", "partners", "platform")),
+    _P("info.partner_km", 150.0, "float", "Cities this close (or linked by the river) are "
+       "partners under spontaneous cooperation.", "合作伙伴距离", "km", 0, 5000),
     _P("info.report_delay_hours", 0.0, "float",
        "Delay between the origin's detection and its report (迟报).", "报告延迟", "h", 0, 2000),
     _P("info.report_threshold", 0.0, "float",

@@ -30,11 +30,39 @@ REGIMES: dict[str, Regime] = {
             "only past a threshold; the superior relays warnings down; source control is sized "
             "to the origin's own losses (自扫门前雪).",
             {
-                "info.route": "upward",
+                "info.route": "hierarchy",
                 "info.report_delay_hours": 48.0,
                 "info.report_threshold": 0.2,
                 "info.relay_hours": 24.0,
                 "responsibility.external_weight": 0.0,
+            },
+        ),
+        Regime(
+            "spontaneous",
+            "Spontaneous",
+            "平行区域自发型",
+            "Neighbouring cities cooperate of their own accord: the origin tells its partner "
+            "cities directly; it weighs their losses only partly (bilateral goodwill).",
+            {
+                "info.route": "partners",
+                "info.report_delay_hours": 12.0,
+                "info.report_threshold": 0.0,
+                "info.relay_hours": 6.0,
+                "responsibility.external_weight": 0.3,
+            },
+        ),
+        Regime(
+            "superior_led",
+            "Superior-led",
+            "上级政府主导型",
+            "The common superior government commands: reports go up and orders come down the "
+            "hierarchy to every city; the superior makes the origin control for the region.",
+            {
+                "info.route": "hierarchy",
+                "info.report_delay_hours": 6.0,
+                "info.report_threshold": 0.0,
+                "info.relay_hours": 12.0,
+                "responsibility.external_weight": 1.0,
             },
         ),
         Regime(
