@@ -85,7 +85,8 @@ class RiskModel(mesa.Model):
     """
 
     def __init__(self, regime: str = "coordinated", params: dict[str, Any] | None = None,
-                 rng: Any = None, record_series: bool = True, **overrides: Any):
+                 rng: Any = None, record_series: bool = True, record_cities: bool = False,
+                 **overrides: Any):
         hazard_ss, sensing_ss, behaviour_ss = _seed_sequence(rng).spawn(3)
         super().__init__(rng=np.random.default_rng(behaviour_ss))
         self.hazard_rng = np.random.default_rng(hazard_ss)
@@ -121,6 +122,9 @@ class RiskModel(mesa.Model):
 
         self.record_series = record_series
         self.series = np.zeros((self.n_steps, len(SERIES))) if record_series else None
+        # Per-city intensity and loss per step, for maps and timelines of single runs.
+        self.city_series = (np.zeros((self.n_steps, n, 2), dtype=np.float32) if record_cities
+                            else None)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: (lambda m, k=name: m.outcomes()[k])
                              for name in metrics.OUTCOMES})
@@ -178,6 +182,9 @@ class RiskModel(mesa.Model):
                 inc.live = not inc.hazard.done
         if self.series is not None:
             self.series[t] = self._series_row(t, live)
+        if self.city_series is not None and live:
+            self.city_series[t, :, 0] = self.intensity
+            self.city_series[t, :, 1] = self._city_loss
         if t + 1 >= self.n_steps:
             self.running = False
             self.datacollector.collect(self)
@@ -259,12 +266,13 @@ class RiskModel(mesa.Model):
         total = np.sum(shares, axis=0)
         scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)
         self.intensity = np.sum([inc.hazard.intensity for inc in live], axis=0)
-        step_loss = 0.0
+        city_loss = np.zeros(self.n)
         for inc, share in zip(live, shares, strict=True):
             loss = share * scale * self.loss_rate + inc.hazard.extra_loss
             inc.loss += loss
-            step_loss += float(loss.sum())
-        self._loss_step = step_loss
+            city_loss += loss
+        self._city_loss = city_loss
+        self._loss_step = float(city_loss.sum())
 
     def _series_row(self, t: int, live: list[Incident]) -> tuple:
         warned = reached = 0
@@ -275,6 +283,20 @@ class RiskModel(mesa.Model):
                warned, reached, len(live))
         self._loss_step = 0.0
         return row
+
+    def region_record(self) -> dict:
+        """The region as plain data, saved beside per-city series so maps need no model."""
+        r = self.region
+        return {"name": r.name, "ids": list(r.ids), "names_en": list(r.names_en),
+                "names_zh": list(r.names_zh), "lat": r.lat.tolist(), "lon": r.lon.tolist(),
+                "population_m": r.population_m.tolist(), "gdp_tn_cny": r.gdp_tn_cny.tolist(),
+                "rivers": [[e.src, e.dst] for e in r.rivers],
+                "incidents": [{"kind": i.spec.kind, "origin": i.spec.origin,
+                               "start_step": i.spec.start_step,
+                               "detected_step": i.detected_step, "report_step": i.report_step,
+                               "informed": i.informed.tolist(), "arrival": i.arrival.tolist()}
+                              for i in self.incidents[:20]],
+                "step_hours": self.step_hours}
 
     # --- results -------------------------------------------------------------------------
     def run(self) -> dict[str, float]:
