@@ -48,3 +48,39 @@ def describe() -> str:
         out.append(f"  {name:<22} {('(' + unit + ')') if unit else '':<18} {doc} {zh}")
     out += ["", "CHARTS", "  " + ", ".join(CHART_NAMES)]
     return "\n".join(out)
+
+
+def markdown() -> str:
+    """docs/parameters.md: every parameter, regime and outcome, generated from the code."""
+    out = ["# Parameters, regimes and outcomes", "",
+           "Generated from the code by `python -m sim.catalogue > docs/parameters.md`; a test "
+           "fails when it is out of date. Every path works in a scenario's `params:`, in a "
+           "regime's `set:`, in `sweep:` and on the command line as `--set path=value`.", "",
+           "## Regimes", "", "| setting | " + " | ".join(REGIMES) + " |",
+           "|---|" + "---|" * len(REGIMES)]
+    paths = sorted({p for r in REGIMES.values() for p in r.settings})
+    for path in paths:
+        out.append(f"| `{path}` | " + " | ".join(
+            _fmt(r.settings.get(path, BY_PATH[path].default)) for r in REGIMES.values()) + " |")
+    out.append("")
+    for r in REGIMES.values():
+        out.append(f"- **{r.name}** ({r.label_zh}): {r.doc}")
+    group = None
+    for p in PARAMS:
+        if p.group != group:
+            group = p.group
+            out += ["", f"## `{group}`", "", "| path | default | range | unit | meaning | 中文 |",
+                    "|---|---|---|---|---|---|"]
+        rng = (", ".join(p.choices) if p.choices else
+               f"[{_fmt(p.low)}, {_fmt(p.high)}]" if p.low is not None else p.expected())
+        default = _fmt(p.default) if p.default not in ("", [], {}) else "(none)"
+        out.append(f"| `{p.path}` | {default} | {rng} | {p.unit} | {p.doc} | {p.zh} |")
+    out += ["", "## Outcomes (one column per run)", "", "| name | unit | meaning | 中文 |",
+            "|---|---|---|---|"]
+    for name, (unit, doc, zh) in OUTCOMES.items():
+        out.append(f"| `{name}` | {unit} | {doc} | {zh} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
