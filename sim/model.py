@@ -90,6 +90,7 @@ class RiskModel(mesa.Model):
         hazard_ss, sensing_ss, behaviour_ss = _seed_sequence(rng).spawn(3)
         super().__init__(rng=np.random.default_rng(behaviour_ss))
         self.hazard_rng = np.random.default_rng(hazard_ss)
+        self._hazard_ss = hazard_ss  # each incident's own stream is spawned from it
         self.sensing_rng = np.random.default_rng(sensing_ss)
         self.regime = regime
         flat = {k.replace("__", "."): v for k, v in overrides.items()}
@@ -194,7 +195,10 @@ class RiskModel(mesa.Model):
         while self.pending and self.pending[-1].start_step <= t:
             spec = self.pending.pop()
             cls = KINDS[spec.kind]
-            hazard = (cls(self.world, spec.origin, spec.magnitude, self.hazard_rng)
+            # An incident's own random stream: one incident ending early in one regime cannot
+            # shift the draws of another (common random numbers hold incident by incident).
+            own = np.random.default_rng(self._hazard_ss.spawn(1)[0])
+            hazard = (cls(self.world, spec.origin, spec.magnitude, own)
                       if cls is Epidemic else cls(self.world, spec.origin, spec.magnitude))
             prob = self.monitoring[spec.origin]
             lag = int(self.sensing_rng.geometric(prob)) - 1 if prob > 0 else 10**9

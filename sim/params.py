@@ -267,13 +267,13 @@ PARAMS: tuple[Param, ...] = (
        "随机传播"),
     _P("epidemic.measure_effect", 0.4, "float", "Transmission cut by local measures in a city "
        "in emergency mode (属地防控).", "防控措施降低传播比例", "", 0.0, 1.0),
-    _P("epidemic.measure_cost_share", 0.05, "float", "Share of a city's output lost while its "
+    _P("epidemic.measure_cost_share", 0.02, "float", "Share of a city's output lost while its "
        "measures are in force.", "防控措施经济代价", "", 0.0, 1.0),
     _P("epidemic.containment_effect", 0.3, "float", "Extra transmission cut in the origin at "
        "full source control (containment, 源头防控).", "源头防控效果", "", 0.0, 1.0),
     _P("epidemic.travel_cut", 0.8, "float", "Cut of outbound travel from the origin at full "
        "source control (travel restrictions).", "出行限制比例", "", 0.0, 1.0),
-    _P("epidemic.case_cost", 0.002, "float", "Loss per infection (treatment, work lost, "
+    _P("epidemic.case_cost", 0.0001, "float", "Loss per infection (treatment, work lost, "
        "deaths valued).", "单例损失", "100 million CNY", 0.0, 100),
     _P("epidemic.detect_cases", 50.0, "float", "Cumulative infections in the origin before "
        "its monitoring can notice the outbreak.", "可发现病例数", "persons", 0.0, 1e9),
@@ -292,6 +292,8 @@ PARAMS: tuple[Param, ...] = (
        "social-security incident.", "事故初始严重度", "index", 0, 1e9),
     _P("accident.growth_per_day", 0.5, "float", "Relative growth per day of an incident nobody "
        "controls (escalation when badly handled).", "失控增长率", "1/d", 0.0, 10.0),
+    _P("accident.duration_days", 5.0, "float", "Days after which an incident has run its course "
+       "and subsides, handled or not.", "事件持续时间", "d", 0.1, 365),
     _P("accident.threshold", 20.0, "float", "Severity beyond which the incident spills over "
        "to neighbours.", "外溢阈值", "index", 0.0, 1e9),
     _P("accident.radius_km", 120.0, "float", "Distance scale of the spill-over to "

@@ -249,6 +249,7 @@ class Accident(Hazard):
         self.days = world.step_hours / 24.0
         self.kernel = world.proximity[origin]
         self.cap = 50.0 * max(magnitude, world.p["accident.threshold"])
+        self.age_days = 0.0
 
     @property
     def done(self) -> bool:
@@ -259,14 +260,17 @@ class Accident(Hazard):
         return g * (1.0 - 2.0 * np.asarray(effort)) - 0.5 * np.asarray(effort)
 
     def step(self) -> None:
-        self.severity = min(self.cap, self.severity * np.exp(self._growth(self.control)
-                                                             * self.days))
+        rate = self._growth(self.control) if self.age_days < self.world.p[
+            "accident.duration_days"] else -1.0  # run its course: subsides by e each day
+        self.age_days += self.days
+        self.severity = min(self.cap, self.severity * np.exp(rate * self.days))
         excess = max(0.0, self.severity - self.world.p["accident.threshold"])
         self.intensity = excess * self.kernel
         self.intensity[self.origin] = self.severity
 
     def spared(self, efforts: np.ndarray) -> np.ndarray:
-        w, horizon = self.world, 4.0  # days ahead the origin looks
+        w = self.world
+        horizon = max(self.days, w.p["accident.duration_days"] - self.age_days)
         mean = self.severity * np.exp(self._growth(efforts) * horizon / 2)
         level = np.minimum(mean, self.cap)[:, None]
         c = np.maximum(0.0, level - w.p["accident.threshold"]) * self.kernel[None, :]
@@ -324,7 +328,7 @@ class Epidemic(Hazard):
                                 p["epidemic.incubation_days"], p["epidemic.infectious_days"],
                                 world.step_hours / 24.0, world.mobility,
                                 stochastic=p["epidemic.stochastic"])
-        self.seir.seed(origin, magnitude)
+        self.seir.seed(origin, max(1.0, round(magnitude)))
         self.measures = np.zeros(world.n, dtype=bool)
         self.new_cases = np.zeros(world.n)
         # Outbound travel restrictions protect only other cities: the origin imposes them in
