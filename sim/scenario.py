@@ -32,7 +32,7 @@ TOP_KEYS = {
     "baseline": "regime the others are compared with (default: territorial if present)",
     "params": "fixed parameter values by dotted path, e.g. hazard.magnitude: 50",
     "sweep": "parameters to vary: {path: [values]} or {factorial, zip, lhs, random, points}",
-    "record": "what to keep: {series: true|false}",
+    "record": "what to keep: {series: true|false, cities: true|false}",
     "charts": "charts to draw after the run",
     "max_runs": "refuse plans larger than this unless confirmed (default 200000)",
 }
@@ -86,6 +86,7 @@ class Scenario:
     charts: list[str]
     source: str = "<dict>"
     raw: dict[str, Any] = field(default_factory=dict)
+    record_cities: bool = False
 
     @property
     def n_runs(self) -> int:
@@ -96,6 +97,7 @@ class Scenario:
         results (labels, charts and description do not count)."""
         key = {"seed": self.seed, "replications": self.replications, "params": self.params,
                "points": self.points, "record_series": self.record_series,
+               "record_cities": self.record_cities,
                "regimes": [(r.key, r.regime, r.settings) for r in self.regimes]}
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -118,7 +120,8 @@ class Scenario:
             "regimes": [{"name": r.key, "regime": r.regime, "label": r.label,
                          "label_zh": r.label_zh, "settings": r.settings} for r in self.regimes],
             "params": self.params, "sweep_points": self.points, "swept": self.swept,
-            "record": {"series": self.record_series}, "charts": self.charts,
+            "record": {"series": self.record_series, "cities": self.record_cities},
+            "charts": self.charts,
             "defaults": resolve(),
         }
 
@@ -285,17 +288,18 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
             problems.append(f"--set {path}: this parameter is swept by the scenario; "
                             "remove it from the sweep or from --set")
     record = data.get("record", {})
-    series = True
+    kept = {"series": True, "cities": False}
     if not isinstance(record, dict):
         bad("record", f"expected a mapping such as {{series: true}}, found {record!r}")
     else:
         for key, value in record.items():
-            if key != "series":
-                bad(f"record.{key}", f"unknown key{suggest(str(key), ['series'])}")
+            if key not in kept:
+                bad(f"record.{key}", f"unknown key{suggest(str(key), kept)}; expected "
+                                     "series or cities")
             elif not isinstance(value, bool):
-                bad("record.series", f"expected true or false, found {value!r}")
+                bad(f"record.{key}", f"expected true or false, found {value!r}")
             else:
-                series = value
+                kept[key] = value
     charts = data.get("charts", list(CHARTS))
     if not isinstance(charts, list):
         bad("charts", f"expected a list of chart names, found {charts!r}")
@@ -321,7 +325,7 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
     if problems:
         raise ScenarioError(problems)
     return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
-                    swept, series, charts, where, data)
+                    swept, kept["series"], charts, where, data, record_cities=kept["cities"])
 
 
 def _check_params(tree, at: str, bad) -> dict[str, Any]:
