@@ -314,7 +314,7 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         for reg in regimes:
             for point in points[:1000]:
                 try:
-                    resolve(reg.settings, params, point)
+                    _check_world(resolve(reg.settings, params, point))
                 except ValueError as exc:
                     problems.append(f"{where}: regime {reg.key}: {exc}")
                     break
@@ -326,6 +326,26 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         raise ScenarioError(problems)
     return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
                     swept, kept["series"], charts, where, data, record_cities=kept["cities"])
+
+
+def _check_world(p: dict[str, Any]) -> None:
+    """Settings that only make sense together: the region must exist and hold every named
+    origin city; warning calibration must be attainable."""
+    from sim.regions import build_region
+
+    region = build_region(p, np.random.default_rng(0))
+    try:
+        region.index(p["hazard.origin"])
+    except ValueError as exc:
+        raise ValueError(f"hazard.origin: {exc}") from None
+    for i, event in enumerate(p["hazard.events"]):
+        try:
+            region.index(event["origin"])
+        except ValueError as exc:
+            raise ValueError(f"hazard.events[{i}].origin: {exc}") from None
+    if p["warning.reduction_at_24h"] >= p["warning.max_reduction"] > 0:
+        raise ValueError("warning.reduction_at_24h must be below warning.max_reduction "
+                         f"({p['warning.reduction_at_24h']} >= {p['warning.max_reduction']})")
 
 
 def _check_params(tree, at: str, bad) -> dict[str, Any]:
