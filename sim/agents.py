@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 NEVER = -1
 
 
+def own_cost_share(p: dict) -> float:
+    """Share of source-control cost the origin pays itself after refund and assistance."""
+    return max(0.0, 1.0 - p["compensation.payout_share"] - p["responsibility.assist_share"])
+
+
 class City(mesa.Agent):
     """A city government: first responsible and first responder on its own territory (属地管理)."""
 
@@ -33,29 +38,47 @@ class City(mesa.Agent):
     def decide_report(self, incident: Incident, detected_step: int) -> int:
         """When the origin reports what it detected (NEVER = it stays silent).
 
-        Under territorial rules an origin delays and stays silent below a threshold ("no need to
-        report while it stays inside our boundary"); the regime sets both. The threshold is in
-        multiples of the kind's default magnitude.
+        An origin below the reporting threshold stays silent ("no need to report while it stays
+        inside our boundary"). Otherwise it reports at once only if the expected sanction
+        (audit probability x penalty, 责任追究) outweighs its private cost of disclosure, drawn
+        per incident; else it holds the report back by info.report_delay_hours (迟报).
+        Either way of hiding is found out with the audit probability and sanctioned.
         """
-        p = self.model.p
+        m, p = self.model, self.model.p
+        cost = p["reporting.disclosure_cost"] * m.rng.lognormal(-0.125, 0.5)
+        audit_draw = m.rng.random()  # drawn every time so regimes stay paired
         typical = p[f"{incident.spec.kind}.magnitude"]
-        if incident.spec.magnitude < p["info.report_threshold"] * typical:
-            return NEVER
-        return detected_step + self.model.hours_to_steps(p["info.report_delay_hours"])
+        silent = incident.spec.magnitude < p["info.report_threshold"] * typical
+        delay = p["info.report_delay_hours"]
+        honest = p["accountability.audit_prob"] * p["accountability.penalty"] >= cost
+        if not silent and (delay <= 0 or honest):
+            return detected_step
+        incident.concealed = True
+        if audit_draw < p["accountability.audit_prob"]:
+            incident.sanction = p["accountability.penalty"]
+        return NEVER if silent else detected_step + m.hours_to_steps(delay)
 
     def choose_source_control(self, efforts: np.ndarray, spared: np.ndarray) -> float:
         """Source-control effort a in [0, 1] as origin (发生地).
 
         `spared[k, j]` is the loss that effort `efforts[k]` would spare city j. The city picks
-        the effort that maximises own + w * others spared, minus gamma * a^2 / 2, where w is the
-        weight it gives to other cities' losses: w = 0 is the Nash choice of a city that sweeps
-        only its own doorstep (自扫门前雪), w = 1 the regional optimum the responsibility rule
-        asks of the origin. With linear damage this gives a = s_own * a_optimum.
+        the effort that maximises own + w * others spared, minus the share of the cost
+        gamma * a^2 / 2 it pays itself. w is the weight it gives to other cities' losses: w = 0
+        is the Nash choice of a city that sweeps only its own doorstep (自扫门前雪), w = 1 the
+        regional optimum the responsibility rule asks of the origin. The fund's refund
+        (利益机制) and the affected cities' assistance (波及地为辅) lower the share it pays.
+        With linear damage and w = 0 this gives a = s_own * a_optimum / own_cost_share, so a
+        refund of the external share 1 - s_own restores the optimum (Pigou).
         """
         p = self.model.p
-        weight = np.full(spared.shape[1], p["responsibility.external_weight"])
+        w = p["responsibility.external_weight"]
+        weight = np.full(spared.shape[1], w)
         weight[self.idx] = 1.0
-        value = spared @ weight - p["source_control.cost"] * efforts**2 / 2
+        # Costs others carry count with the same weight as others' losses, so an origin that
+        # already answers for the region (w = 1) is not pushed past the regional optimum.
+        share = own_cost_share(p)
+        cost_weight = share + w * (1.0 - share)
+        value = spared @ weight - cost_weight * p["source_control.cost"] * efforts**2 / 2
         return float(efforts[int(np.argmax(value))])
 
     def tell_partners(self, incident: Incident, report_step: int) -> None:

@@ -32,6 +32,18 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
                             "源头控制成本"),
     "mass_captured": ("t", "Pollutant mass captured at spill sources", "源头截获量"),
     "cities_affected": ("", "Cities any hazard reached (including origins)", "受影响城市数"),
+    "concealment_rate": ("", "Share of detected incidents whose report was held back or "
+                         "withheld", "瞒报迟报率"),
+    "sanctions": ("100 million CNY", "Penalties paid by origins found to have concealed",
+                  "问责处罚总额"),
+    "assist_cost": ("100 million CNY", "Cost carried by affected cities assisting the origin",
+                    "波及地协助成本"),
+    "compensation_paid": ("100 million CNY", "Paid out by the regional compensation fund",
+                          "补偿支出"),
+    "coordination_cost": ("100 million CNY", "Source control, assistance and sanctions",
+                          "协同成本"),
+    "net_burden_gini": ("", "Gini of net burden per capita across cities (loss + costs + "
+                        "contributions - compensation)", "净负担基尼系数"),
     "incidents": ("", "Incidents that started during the run", "事件数"),
 }
 
@@ -48,8 +60,7 @@ def compute(m: RiskModel) -> dict[str, float]:
     total = origin = 0.0
     affected = np.zeros(m.n, dtype=bool)
     detection, report, response, leads, in_time = [], [], [], [], []
-    efforts, optima, cost, captured = [], [], 0.0, 0.0
-    gamma = m.p["source_control.cost"]
+    efforts, optima, captured = [], [], 0.0
     for inc in incidents:
         start = inc.spec.start_step
         total += float(inc.loss.sum())
@@ -68,10 +79,12 @@ def compute(m: RiskModel) -> dict[str, float]:
         in_time.extend(inc.lead_hours[reached] > 0)
         efforts += inc.efforts
         optima += inc.optima
-        cost += sum(gamma * a * a / 2 for a in inc.efforts)
         captured += getattr(inc.hazard, "captured", 0.0)
     spill = total - origin
     mean_opt = _mean(optima)
+    detected = [inc for inc in incidents if inc.detected_step >= 0]
+    sanctions = sum(inc.sanction for inc in incidents)
+    burden = net_burden(m)
     return {
         "total_loss": total,
         "origin_loss": origin,
@@ -84,8 +97,33 @@ def compute(m: RiskModel) -> dict[str, float]:
         "response_delay": _mean(response),
         "source_control": _mean(efforts),
         "source_control_ratio": _mean(efforts) / mean_opt if mean_opt > 0 else float("nan"),
-        "source_control_cost": cost,
+        "source_control_cost": float(m.cost_paid.sum() + m.assist_paid.sum()
+                                     + m.fund_out.sum()),
         "mass_captured": float(captured),
         "cities_affected": int(affected.sum()),
         "incidents": len(incidents),
+        "concealment_rate": _mean([inc.concealed for inc in detected]),
+        "sanctions": float(sanctions),
+        "assist_cost": float(m.assist_paid.sum()),
+        "compensation_paid": float(m.fund_out.sum()),
+        "coordination_cost": float(m.cost_paid.sum() + m.assist_paid.sum() + m.fund_out.sum()
+                                   + sanctions),
+        "net_burden_gini": gini(burden / m.region.population_m),
     }
+
+
+def net_burden(m: RiskModel) -> np.ndarray:
+    """Per city: loss + own costs + assistance + fund contributions + sanctions - payouts."""
+    burden = m.loss_by_city() + m.cost_paid + m.assist_paid + m.fund_in - m.fund_out
+    for inc in m.incidents:
+        burden[inc.origin] += inc.sanction
+    return burden
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 = equal, 1 = one city bears everything)."""
+    x = np.sort(np.clip(np.asarray(x, dtype=float), 0.0, None))
+    if x.sum() <= 0 or len(x) < 2:
+        return 0.0
+    k = np.arange(1, len(x) + 1)
+    return float((2 * (k * x).sum() / (len(x) * x.sum())) - (len(x) + 1) / len(x))

@@ -60,6 +60,8 @@ class Incident:
     optima: list[float] = field(default_factory=list)
     detectable_since: int = NEVER
     live: bool = True
+    concealed: bool = False  # the origin held its report back or stayed silent
+    sanction: float = 0.0  # penalty paid when the concealment was found out
 
     def __post_init__(self) -> None:
         self.informed = np.full(self.n, NEVER, dtype=np.int64)
@@ -114,6 +116,13 @@ class RiskModel(mesa.Model):
         self.monitoring = 1.0 - (1.0 - per_6h) ** (self.step_hours / 6.0)  # chance per step
         self.loss = np.zeros(n)
         self.intensity = np.zeros(n)
+        # Money per city (1e8 CNY): effort paid, assistance sent, paid into and received from
+        # the compensation fund. The fund's books must balance (tests check it).
+        self.cost_paid = np.zeros(n)
+        self.assist_paid = np.zeros(n)
+        self.fund_in = np.zeros(n)
+        self.fund_out = np.zeros(n)
+        self.fund_outside = 0.0  # third-party / central incentive money
         self.world = World(region, p, self.step_hours, self.loss_rate)
 
         # Incidents: the whole schedule is drawn now (common random numbers).
@@ -257,6 +266,30 @@ class RiskModel(mesa.Model):
         inc.hazard.control = effort
         inc.efforts.append(effort)
         inc.optima.append(float(EFFORTS[np.argmax(spared.sum(axis=1) - cost)]))
+        self.settle_costs(inc, spared[int(round(effort * (len(EFFORTS) - 1)))], effort)
+
+    def settle_costs(self, inc: Incident, spared: np.ndarray, effort: float) -> None:
+        """8. Money: who pays for source control. The fund refunds `payout_share` of the cost
+        (collected from the cities by GDP or by benefit, plus outside incentives); affected
+        cities carry `assist_share` in proportion to what the effort spares them."""
+        p = self.p
+        total = p["source_control.cost"] * effort**2 / 2
+        if total <= 0:
+            return
+        payout = total * p["compensation.payout_share"]
+        others = spared.copy()
+        others[inc.origin] = 0.0
+        assist = total * p["responsibility.assist_share"] if others.sum() > 0 else 0.0
+        self.cost_paid[inc.origin] += total - payout - assist
+        if assist > 0:
+            self.assist_paid += assist * others / others.sum()
+        if payout > 0:
+            outside = payout * p["compensation.outside_share"]
+            self.fund_outside += outside
+            key = spared if p["compensation.funding"] == "benefit" and spared.sum() > 0 \
+                else self.region.gdp_tn_cny
+            self.fund_in += (payout - outside) * key / key.sum()
+            self.fund_out[inc.origin] += payout
 
     def count_losses(self, live: list[Incident], t: int) -> None:
         """7. Losses: exposure x vulnerability x damage(intensity), less local protection.
@@ -287,6 +320,10 @@ class RiskModel(mesa.Model):
                warned, reached, len(live))
         self._loss_step = 0.0
         return row
+
+    def loss_by_city(self) -> np.ndarray:
+        return np.sum([inc.loss for inc in self.incidents], axis=0) if self.incidents else \
+            np.zeros(self.n)
 
     def region_record(self) -> dict:
         """The region as plain data, saved beside per-city series so maps need no model."""

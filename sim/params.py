@@ -330,7 +330,8 @@ PARAMS: tuple[Param, ...] = (
     _P("info.partner_km", 150.0, "float", "Cities this close (or linked by the river) are "
        "partners under spontaneous cooperation.", "合作伙伴距离", "km", 0, 5000),
     _P("info.report_delay_hours", 0.0, "float",
-       "Delay between the origin's detection and its report (迟报).", "报告延迟", "h", 0, 2000),
+       "Delay of a report the origin holds back (迟报): an origin reports at once only when the "
+       "expected sanction outweighs its private cost of disclosure.", "报告延迟", "h", 0, 2000),
     _P("info.report_threshold", 0.0, "float",
        "Size, in multiples of the kind's default magnitude, below which the origin does not "
        "report at all ('no need to report while it stays inside our boundary').", "报告门槛",
@@ -346,6 +347,32 @@ PARAMS: tuple[Param, ...] = (
     _P("source_control.cost", 20.0, "float",
        "Cost scale gamma of source control: effort a in [0,1] costs gamma*a^2/2.",
        "源头控制成本系数", "100 million CNY", 1e-6, 1e9),
+    _P("responsibility.assist_share", 0.0, "float",
+       "Share of the origin's source-control cost that the affected cities carry with teams "
+       "and supplies, split by the damage each is spared (波及地为辅).", "波及地协助份额", "",
+       0.0, 1.0),
+    # --- accountability (责任追究) and reporting ---------------------------------------------
+    _P("accountability.audit_prob", 0.0, "float",
+       "Chance that a late or concealed report is found out (supervision, 监督).",
+       "问责发现概率", "", 0.0, 1.0),
+    _P("accountability.penalty", 0.0, "float",
+       "Sanction on an origin found to have reported late: fine plus reputation loss.",
+       "问责处罚", "100 million CNY", 0.0, 1e6),
+    _P("reporting.disclosure_cost", 2.0, "float",
+       "Mean private cost to the origin of reporting at once (blame, economic disruption); "
+       "each incident's cost is drawn around it.", "即时报告的私人成本", "100 million CNY",
+       0.0, 1e6),
+    # --- interest: compensation (利益机制) ---------------------------------------------------
+    _P("compensation.payout_share", 0.0, "float",
+       "Share of the origin's source-control cost refunded by the regional fund (区域间共补); "
+       "1 - s_origin is the Pigouvian share that restores the regional optimum.",
+       "补偿比例", "", 0.0, 1.0),
+    _P("compensation.outside_share", 0.0, "float",
+       "Share of the fund's payouts met by the centre or third parties (第三方激励).",
+       "外部激励比例", "", 0.0, 1.0),
+    _P("compensation.funding", "gdp", "choice",
+       "How cities pay into the fund: by GDP share, or by the damage each was spared.",
+       "补偿资金来源", choices=("gdp", "benefit")),
 )
 
 BY_PATH: dict[str, Param] = {p.path: p for p in PARAMS}
