@@ -266,7 +266,7 @@ class RiskModel(mesa.Model):
         inc.hazard.control = effort
         inc.efforts.append(effort)
         inc.optima.append(float(EFFORTS[np.argmax(spared.sum(axis=1) - cost)]))
-        self.settle_costs(inc, spared[int(round(effort * (len(EFFORTS) - 1)))], effort)
+        self.settle_costs(inc, spared[round(effort * (len(EFFORTS) - 1))], effort)
 
     def settle_costs(self, inc: Incident, spared: np.ndarray, effort: float) -> None:
         """8. Money: who pays for source control. The fund refunds `payout_share` of the cost
