@@ -58,7 +58,8 @@ class City(mesa.Agent):
             incident.sanction = p["accountability.penalty"]
         return NEVER if silent else detected_step + m.hours_to_steps(delay)
 
-    def choose_source_control(self, efforts: np.ndarray, spared: np.ndarray) -> float:
+    def choose_source_control(self, incident: Incident, efforts: np.ndarray,
+                              spared: np.ndarray) -> float:
         """Source-control effort a in [0, 1] as origin (发生地).
 
         `spared[k, j]` is the loss that effort `efforts[k]` would spare city j. The city picks
@@ -72,13 +73,16 @@ class City(mesa.Agent):
         """
         p = self.model.p
         w = p["responsibility.external_weight"]
+        gamma = p["source_control.cost"]
+        if incident.central_command:
+            w, gamma = 1.0, gamma / p["escalation.resource_factor"]
         weight = np.full(spared.shape[1], w)
         weight[self.idx] = 1.0
         # Costs others carry count with the same weight as others' losses, so an origin that
         # already answers for the region (w = 1) is not pushed past the regional optimum.
         share = own_cost_share(p)
         cost_weight = share + w * (1.0 - share)
-        value = spared @ weight - cost_weight * p["source_control.cost"] * efforts**2 / 2
+        value = spared @ weight - cost_weight * gamma * efforts**2 / 2
         return float(efforts[int(np.argmax(value))])
 
     def tell_partners(self, incident: Incident, report_step: int) -> None:
@@ -88,18 +92,28 @@ class City(mesa.Agent):
         m.warn_cities(incident, at, only=np.flatnonzero(m.partners[self.idx]))
 
     def receive_warning(self, incident: Incident, step: int) -> None:
-        """Note the first time this city learns of the incident; it is ready after activation."""
+        """Note the first time this city learns of the incident; it is ready after activation.
+        A warning about a city it distrusts is acted on later (信任机制)."""
         m = self.model
         i = self.idx
         if incident.informed[i] == NEVER or step < incident.informed[i]:
+            hours = m.p["preparedness.activation_hours"]
+            if i != incident.origin:
+                hours += (1.0 - m.trust[i, incident.origin]) * m.p["trust.delay_hours"]
             incident.informed[i] = step
-            incident.ready[i] = step + m.hours_to_steps(m.p["preparedness.activation_hours"])
+            incident.ready[i] = step + m.hours_to_steps(hours)
 
 
 class CoordinatingBody(mesa.Agent):
-    """The standing coordinating body (综合性协调机构): the hub of the shared platform."""
+    """The standing coordinating body (综合性协调机构): the hub of the shared platform; it calls
+    in the centre when risks exceed its capacity."""
 
     model: RiskModel
+
+    def escalate(self, incident: Incident, step: int) -> None:
+        m = self.model
+        incident.escalated_step = step
+        incident.central_step = step + m.hours_to_steps(m.p["escalation.delay_hours"])
 
     def relay(self, incident: Incident, report_step: int) -> None:
         """Warn every city through the platform after its latency."""
@@ -108,9 +122,18 @@ class CoordinatingBody(mesa.Agent):
 
 
 class CentralGovernment(mesa.Agent):
-    """The superior level: under territorial rules reports go up to it and come back down."""
+    """The superior level: under territorial rules reports go up to it and come back down; when
+    a risk exceeds the body's capacity it takes unified command."""
 
     model: RiskModel
+
+    def take_command(self, incident: Incident, step: int) -> None:
+        """Unified command: effort is sized for the whole region with the centre's resources,
+        and every city is warned."""
+        m = self.model
+        m.warn_cities(incident, step)
+        incident.central_command = True
+        incident.next_decision = step  # re-decide source control now
 
     def relay(self, incident: Incident, report_step: int) -> None:
         """Pass an upward report back down the hierarchy to every city (up, then down)."""

@@ -42,6 +42,10 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
                           "补偿支出"),
     "coordination_cost": ("100 million CNY", "Source control, assistance and sanctions",
                           "协同成本"),
+    "escalations": ("", "Incidents the body escalated to the centre", "上报中央次数"),
+    "central_delay": ("h", "Incident start to the centre's unified command", "中央介入时间"),
+    "mean_trust": ("", "Mean pairwise trust between cities at the end", "平均信任"),
+    "min_trust": ("", "Lowest pairwise trust at the end", "最低信任"),
     "net_burden_gini": ("", "Gini of net burden per capita across cities (loss + costs + "
                         "contributions - compensation)", "净负担基尼系数"),
     "incidents": ("", "Incidents that started during the run", "事件数"),
@@ -108,6 +112,11 @@ def compute(m: RiskModel) -> dict[str, float]:
         "compensation_paid": float(m.fund_out.sum()),
         "coordination_cost": float(m.cost_paid.sum() + m.assist_paid.sum() + m.fund_out.sum()
                                    + sanctions),
+        "escalations": sum(inc.escalated_step >= 0 for inc in incidents),
+        "central_delay": _mean([(inc.central_step - inc.spec.start_step) * hours
+                                for inc in incidents if inc.central_command]),
+        "mean_trust": float(m.trust[~np.eye(m.n, dtype=bool)].mean()) if m.n > 1 else 1.0,
+        "min_trust": float(m.trust.min()),
         "net_burden_gini": gini(burden / m.region.population_m),
     }
 

@@ -62,6 +62,9 @@ class Incident:
     live: bool = True
     concealed: bool = False  # the origin held its report back or stayed silent
     sanction: float = 0.0  # penalty paid when the concealment was found out
+    escalated_step: int = NEVER  # the body called in the centre
+    central_command: bool = False
+    central_step: int = NEVER  # the centre took unified command
 
     def __post_init__(self) -> None:
         self.informed = np.full(self.n, NEVER, dtype=np.int64)
@@ -123,6 +126,9 @@ class RiskModel(mesa.Model):
         self.fund_in = np.zeros(n)
         self.fund_out = np.zeros(n)
         self.fund_outside = 0.0  # third-party / central incentive money
+        # Pairwise trust T[i, j]: how much city i trusts city j's promises (信任机制).
+        self.trust = np.full((n, n), p["trust.initial"])
+        np.fill_diagonal(self.trust, 1.0)
         self.world = World(region, p, self.step_hours, self.loss_rate)
 
         # Incidents: the whole schedule is drawn now (common random numbers).
@@ -188,8 +194,11 @@ class RiskModel(mesa.Model):
                 self.report(inc, t)
                 self.size_source_control(inc, t)
             self.count_losses(live, t)
+            self.escalate(live, t)
             for inc in live:
                 inc.live = not inc.hazard.done
+                if not inc.live:
+                    self.update_trust(inc)
         if self.series is not None:
             self.series[t] = self._series_row(t, live)
         if self.city_series is not None and live:
@@ -261,7 +270,7 @@ class RiskModel(mesa.Model):
         if not spared.any():  # nothing left that effort could change
             inc.next_decision = self.n_steps
             return
-        effort = self.cities[inc.origin].choose_source_control(EFFORTS, spared)
+        effort = self.cities[inc.origin].choose_source_control(inc, EFFORTS, spared)
         cost = self.p["source_control.cost"] * EFFORTS**2 / 2
         inc.hazard.control = effort
         inc.efforts.append(effort)
@@ -273,7 +282,10 @@ class RiskModel(mesa.Model):
         (collected from the cities by GDP or by benefit, plus outside incentives); affected
         cities carry `assist_share` in proportion to what the effort spares them."""
         p = self.p
-        total = p["source_control.cost"] * effort**2 / 2
+        gamma = p["source_control.cost"]
+        if inc.central_command:
+            gamma /= p["escalation.resource_factor"]
+        total = gamma * effort**2 / 2
         if total <= 0:
             return
         payout = total * p["compensation.payout_share"]
@@ -310,6 +322,28 @@ class RiskModel(mesa.Model):
             city_loss += loss
         self._city_loss = city_loss
         self._loss_step = float(city_loss.sum())
+
+    def escalate(self, live: list[Incident], t: int) -> None:
+        """10. When the live incidents together exceed what the body can handle, it escalates;
+        the centre takes unified command after a delay, with extra resources."""
+        severity = sum(inc.spec.magnitude / self.p[f"{inc.spec.kind}.magnitude"]
+                       for inc in live if inc.detected_step >= 0)
+        if severity > self.p["escalation.body_capacity"]:
+            for inc in live:
+                if inc.detected_step >= 0 and inc.escalated_step == NEVER:
+                    self.body.escalate(inc, t)
+        for inc in live:
+            if inc.central_step == t:
+                self.centre.take_command(inc, t)
+
+    def update_trust(self, inc: Incident) -> None:
+        """9. Promises kept or broken: an honest, timely report keeps the origin's promise to
+        every city; exponential update of what the others think of it."""
+        lam = self.p["trust.learning_rate"]
+        kept = 0.0 if inc.concealed else 1.0
+        column = self.trust[:, inc.origin]
+        column[:] = (1.0 - lam) * column + lam * kept
+        column[inc.origin] = 1.0
 
     def _series_row(self, t: int, live: list[Incident]) -> tuple:
         warned = reached = 0

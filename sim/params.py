@@ -362,6 +362,25 @@ PARAMS: tuple[Param, ...] = (
        "Mean private cost to the origin of reporting at once (blame, economic disruption); "
        "each incident's cost is drawn around it.", "即时报告的私人成本", "100 million CNY",
        0.0, 1e6),
+    # --- escalation (上报中央) -----------------------------------------------------------------
+    _P("escalation.body_capacity", 1e9, "float",
+       "Severity the coordinating body (or the cities alone) can handle, in units of a typical "
+       "incident (the sum of live incidents' size / their kind's default); beyond it the "
+       "centre is called in.", "协调机构处置能力", "typical incidents", 0.0, 1e9),
+    _P("escalation.delay_hours", 48.0, "float",
+       "Time from escalation until the central government takes unified command.",
+       "中央介入延迟", "h", 0.0, 2000),
+    _P("escalation.resource_factor", 2.0, "float",
+       "Extra resources of the centre: source control costs this many times less under its "
+       "command, and it directs effort for the whole region.", "中央资源倍数", "", 1.0, 100.0),
+    # --- trust (信任机制) ----------------------------------------------------------------------
+    _P("trust.initial", 0.6, "float", "Initial trust of every city in every other.",
+       "初始信任", "", 0.0, 1.0),
+    _P("trust.learning_rate", 0.3, "float", "Weight of the latest kept or broken promise in the "
+       "exponential trust update T <- (1 - l) T + l [kept].", "信任更新速度", "", 0.0, 1.0),
+    _P("trust.delay_hours", 12.0, "float", "Extra time a city takes to act on a warning from a "
+       "city it does not trust at all (scaled by 1 - trust).", "不信任导致的延迟", "h",
+       0.0, 500),
     # --- interest: compensation (利益机制) ---------------------------------------------------
     _P("compensation.payout_share", 0.0, "float",
        "Share of the origin's source-control cost refunded by the regional fund (区域间共补); "

@@ -40,6 +40,8 @@ REGIMES: dict[str, Regime] = {
                 "accountability.penalty": 0.0,
                 "compensation.payout_share": 0.0,
                 "compensation.outside_share": 0.0,
+                "escalation.body_capacity": 3.0,
+                "escalation.delay_hours": 96.0,
             },
         ),
         Regime(
@@ -59,6 +61,8 @@ REGIMES: dict[str, Regime] = {
                 "accountability.penalty": 5.0,
                 "compensation.payout_share": 0.0,
                 "compensation.outside_share": 0.0,
+                "escalation.body_capacity": 1e9,
+                "escalation.delay_hours": 48.0,
             },
         ),
         Regime(
@@ -78,6 +82,8 @@ REGIMES: dict[str, Regime] = {
                 "accountability.penalty": 10.0,
                 "compensation.payout_share": 0.3,
                 "compensation.outside_share": 1.0,
+                "escalation.body_capacity": 0.0,
+                "escalation.delay_hours": 12.0,
             },
         ),
         Regime(
@@ -97,6 +103,8 @@ REGIMES: dict[str, Regime] = {
                 "accountability.penalty": 10.0,
                 "compensation.payout_share": 0.3,
                 "compensation.outside_share": 0.3,
+                "escalation.body_capacity": 2.0,
+                "escalation.delay_hours": 24.0,
             },
         ),
     )

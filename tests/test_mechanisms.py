@@ -77,3 +77,34 @@ def test_assistance_is_carried_by_the_cities_the_effort_spares():
 def test_gini_is_zero_for_equal_and_near_one_for_one_payer():
     assert gini(np.ones(5)) == 0.0
     assert gini(np.array([0, 0, 0, 0, 10.0])) == pytest.approx(0.8)
+
+
+def test_escalation_happens_exactly_past_capacity_after_the_configured_delay():
+    kw = dict(regime="coordinated", rng=3, escalation__delay_hours=36.0)
+    below = RiskModel(escalation__body_capacity=1.5, **kw)  # one typical spill = severity 1
+    below.run()
+    assert below.incidents[0].escalated_step == -1
+    above = RiskModel(escalation__body_capacity=0.5, **kw)
+    above.run()
+    inc = above.incidents[0]
+    assert inc.escalated_step == inc.detected_step
+    assert inc.central_step - inc.escalated_step == 36 / 6
+    assert above.outcomes()["escalations"] == 1
+
+
+def test_concealment_breaks_trust_and_honesty_keeps_it():
+    liar = RiskModel(regime="territorial", rng=0, info__report_threshold=0.0)
+    honest = RiskModel(regime="coordinated", rng=0)
+    liar.run()
+    honest.run()
+    origin = liar.incidents[0].origin
+    assert liar.trust[1, origin] < 0.6 < honest.trust[1, origin]
+    assert liar.outcomes()["min_trust"] < honest.outcomes()["min_trust"]
+
+
+def test_distrust_slows_acting_on_a_warning():
+    fast = RiskModel(regime="coordinated", rng=0, trust__initial=1.0)
+    slow = RiskModel(regime="coordinated", rng=0, trust__initial=0.0, trust__delay_hours=24.0)
+    fast.run()
+    slow.run()
+    assert (slow.incidents[0].ready[1:] - fast.incidents[0].ready[1:] == 4).all()
