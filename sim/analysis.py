@@ -1,50 +1,82 @@
-"""Tables from a results folder: summaries with confidence intervals and paired differences.
+"""Tables from a results folder: summaries with confidence intervals, paired differences and
+mechanism attribution for ablation studies (definitions in docs/charts.md).
 
 Every regime faced the same hazards in replication r (common random numbers), so the
 difference to the baseline is taken run by run before averaging: its confidence interval is
 much narrower than the difference of two independent means.
+
+Confidence intervals are 95%: Student t by default, or a percentile bootstrap with a fixed
+seed (so the same results give the same table, bit for bit) with ``ci="bootstrap"``.
 """
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.metrics import OUTCOMES
 
-# Two-sided 97.5% Student t quantiles for small samples; normal beyond.
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
-         9: 2.262, 10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 25: 2.060, 30: 2.042, 40: 2.021,
-         60: 2.000, 120: 1.980}
+if TYPE_CHECKING:
+    from sim.study import Results
+
+CI_METHODS = ("t", "bootstrap")
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20240601  # fixed: a table must not change when it is recomputed
+
+# 97.5% quantiles of Student's t for 1..9 degrees of freedom (Cornish-Fisher beyond).
+_T975 = (12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622)
+_Z975 = 1.959963984540054
 
 
 def t975(dof: int) -> float:
-    """97.5% quantile of Student's t (table, interpolated in 1/dof: within 0.002)."""
+    """97.5% quantile of Student's t: table below 10 degrees of freedom, then the
+    Cornish-Fisher expansion to 1/dof^4 (error below 1e-5 from 10 on)."""
     if dof <= 0:
         return float("nan")
-    if dof in _T975:
-        return _T975[dof]
-    keys = sorted(_T975)
-    if dof > keys[-1]:
-        return 1.96 + (_T975[120] - 1.96) * 120 / dof
-    hi = next(k for k in keys if k > dof)
-    lo = max(k for k in keys if k < dof)
-    # interpolate linearly in 1/dof, which is close to exact for t quantiles
-    w = (1 / dof - 1 / hi) / (1 / lo - 1 / hi)
-    return _T975[hi] + w * (_T975[lo] - _T975[hi])
+    if dof <= len(_T975):
+        return _T975[dof - 1]
+    z, n = _Z975, float(dof)
+    return (z + (z**3 + z) / (4 * n)
+            + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * n**2)
+            + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * n**3)
+            + (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / (92160 * n**4))
 
 
-def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t confidence interval, ignoring NaN."""
+def _valid(values) -> np.ndarray:
     v = np.asarray(values, dtype=float)
-    v = v[~np.isnan(v)]
+    return v[~np.isnan(v)]
+
+
+def bootstrap_ci(values, resamples: int = BOOTSTRAP_RESAMPLES, seed: int = BOOTSTRAP_SEED,
+                 level: float = 0.95) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean, ignoring NaN; the fixed seed makes it
+    reproducible."""
+    v = _valid(values)
+    if len(v) < 2:
+        return (math.nan, math.nan)
+    rng = np.random.default_rng(seed)
+    means = v[rng.integers(0, len(v), size=(resamples, len(v)))].mean(axis=1)
+    tail = 100 * (1 - level) / 2
+    lo, hi = np.percentile(means, [tail, 100 - tail])
+    return (float(lo), float(hi))
+
+
+def mean_ci(values, ci: str = "t") -> tuple[float, float, float]:
+    """Mean and its 95% confidence interval (``ci``: "t" or "bootstrap"), ignoring NaN."""
+    if ci not in CI_METHODS:
+        raise ValueError(f"unknown CI method {ci!r}: expected one of {', '.join(CI_METHODS)}")
+    v = _valid(values)
     if len(v) == 0:
         return (math.nan, math.nan, math.nan)
     m = float(v.mean())
     if len(v) < 2:
         return (m, math.nan, math.nan)
+    if ci == "bootstrap":
+        return (m, *bootstrap_ci(v))
     half = t975(len(v) - 1) * float(v.std(ddof=1)) / math.sqrt(len(v))
     return (m, m - half, m + half)
 
@@ -57,7 +89,7 @@ def group_columns(runs: pd.DataFrame, swept: list[str]) -> list[str]:
     return ["regime", *[c for c in swept if c in runs.columns]]
 
 
-def summary(runs: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
+def summary(runs: pd.DataFrame, swept: list[str], ci: str = "t") -> pd.DataFrame:
     """One row per regime (and sweep point) and outcome: n, mean, CI, median, sd."""
     keys = group_columns(runs, swept)
     records = []
@@ -65,30 +97,39 @@ def summary(runs: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
         group = group if isinstance(group, tuple) else (group,)
         for outcome in outcome_columns(runs):
             v = frame[outcome].to_numpy(dtype=float)
-            m, lo, hi = mean_ci(v)
+            m, lo, hi = mean_ci(v, ci)
             valid = v[~np.isnan(v)]
             records.append({**dict(zip(keys, group, strict=True)), "outcome": outcome,
                             "n": len(valid), "mean": m, "ci_low": lo, "ci_high": hi,
                             "median": float(np.median(valid)) if len(valid) else math.nan,
-                            "sd": float(valid.std(ddof=1)) if len(valid) > 1 else math.nan})
+                            "sd": float(valid.std(ddof=1)) if len(valid) > 1 else math.nan,
+                            "ci_method": ci})
     return pd.DataFrame.from_records(records)
 
 
-def paired_differences(runs: pd.DataFrame, swept: list[str], baseline: str) -> pd.DataFrame:
+def _paired(runs: pd.DataFrame, swept: list[str], regime: str, baseline: str) -> pd.DataFrame:
+    """Rows of `regime` and `baseline` matched by sweep point and replication (index),
+    with columns '<outcome>' (regime) and '<outcome>_base'."""
+    keys = [*[c for c in swept if c in runs.columns], "replication"]
+    cols = outcome_columns(runs)
+    a = runs.loc[runs["regime"] == regime, [*keys, *cols]].set_index(keys)
+    b = runs.loc[runs["regime"] == baseline, [*keys, *cols]].set_index(keys)
+    return a.join(b.add_suffix("_base"), how="inner")
+
+
+def paired_differences(runs: pd.DataFrame, swept: list[str], baseline: str,
+                       ci: str = "t") -> pd.DataFrame:
     """Each regime minus the baseline, replication by replication (same seed, same point)."""
-    point_keys = [c for c in swept if c in runs.columns]
-    base = runs[runs["regime"] == baseline].set_index([*point_keys, "replication"])
     records = []
-    for regime, frame in runs[runs["regime"] != baseline].groupby("regime", sort=False):
-        other = frame.set_index([*point_keys, "replication"])
-        common = other.index.intersection(base.index)
+    for regime in [r for r in runs["regime"].unique() if r != baseline]:
+        pairs = _paired(runs, swept, regime, baseline)
         for outcome in outcome_columns(runs):
-            d = (other.loc[common, outcome] - base.loc[common, outcome]).to_numpy(dtype=float)
-            b = base.loc[common, outcome].to_numpy(dtype=float)
-            m, lo, hi = mean_ci(d)
+            d = (pairs[outcome] - pairs[f"{outcome}_base"]).to_numpy(dtype=float)
+            b = pairs[f"{outcome}_base"].to_numpy(dtype=float)
+            m, lo, hi = mean_ci(d, ci)
             valid = d[~np.isnan(d)]
             sd = float(valid.std(ddof=1)) if len(valid) > 1 else math.nan
-            base_mean = float(np.nanmean(b)) if len(b) else math.nan
+            base_mean = float(np.nanmean(b)) if len(b) and not np.isnan(b).all() else math.nan
             records.append({
                 "regime": regime, "baseline": baseline, "outcome": outcome,
                 "n_pairs": len(valid), "mean_diff": m, "ci_low": lo, "ci_high": hi,
@@ -97,23 +138,163 @@ def paired_differences(runs: pd.DataFrame, swept: list[str], baseline: str) -> p
                 "pct_ci_low": 100 * lo / base_mean if base_mean else math.nan,
                 "pct_ci_high": 100 * hi / base_mean if base_mean else math.nan,
                 "effect_size_dz": m / sd if sd and sd > 0 else math.nan,
+                "ci_method": ci,
             })
     return pd.DataFrame.from_records(records)
 
 
-def headline(diffs: pd.DataFrame, outcome: str = "spillover_loss") -> list[str]:
-    """Sentences a student can quote: 'coordinated changes spillover loss by X% [CI]'."""
+# --- mechanism attribution -------------------------------------------------------------------
+def ablations(regimes: list[dict], baseline: str) -> list[dict]:
+    """Find ablation variants among the study's regimes (the manifest's `regimes` entries).
+
+    A regime V is the ablation of a full regime F (F is not the baseline) for one mechanism if
+      * it is named `<F>_no_<mechanism>`, or
+      * it starts from the same preset as F and differs from F only in settings of one
+        mechanism group (the part of the path before the dot, e.g. `info`), each set back to
+        the baseline's value or switched to false ("off").
+    Returns one dict per variant: variant, full, mechanism, label, label_zh.
+    """
+    by_name = {r["name"]: r for r in regimes}
+    base = by_name.get(baseline, {}).get("settings", {})
+
+    def by_name_rule(v: dict, f: dict) -> str | None:
+        prefix = f"{f['name']}_no_"
+        return v["name"][len(prefix):] if v["name"].startswith(prefix) else None
+
+    def by_settings_rule(v: dict, f: dict) -> str | None:
+        if v.get("regime") != f.get("regime"):
+            return None
+        fs, vs = f.get("settings", {}), v.get("settings", {})
+        changed = [k for k in set(fs) | set(vs) if fs.get(k) != vs.get(k)]
+        groups = {k.split(".", 1)[0] for k in changed}
+        off = all(vs.get(k) == base.get(k) or vs.get(k) is False for k in changed)
+        return groups.pop() if len(groups) == 1 and off else None
+
+    found = []
+    for v in regimes:
+        if v["name"] == baseline:
+            continue
+        fulls = [f for f in regimes if f["name"] not in (baseline, v["name"])]
+        for rule in (by_name_rule, by_settings_rule):
+            hit = next(((f, m) for f in fulls if (m := rule(v, f))), None)
+            if hit:
+                found.append({"variant": v["name"], "full": hit[0]["name"], "mechanism": hit[1],
+                              "label": v.get("label", v["name"]),
+                              "label_zh": v.get("label_zh", v.get("label", v["name"]))})
+                break
+    return found
+
+
+def _ratio_ci(num: np.ndarray, den: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES,
+              seed: int = BOOTSTRAP_SEED) -> tuple[float, float]:
+    """Percentile bootstrap CI of mean(num) / mean(den), resampling pairs (rows) jointly."""
+    if len(num) < 2:
+        return (math.nan, math.nan)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(num), size=(resamples, len(num)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = num[idx].mean(axis=1) / den[idx].mean(axis=1)
+    ratios = ratios[np.isfinite(ratios)]
+    if len(ratios) < resamples / 2:
+        return (math.nan, math.nan)
+    lo, hi = np.percentile(ratios, [2.5, 97.5])
+    return (float(lo), float(hi))
+
+
+def attribution(runs: pd.DataFrame, swept: list[str], regimes: list[dict], baseline: str,
+                outcomes: list[str] | None = None) -> pd.DataFrame:
+    """Each mechanism's share of the full regime's improvement over the baseline.
+
+    share = (outcome(variant) - outcome(full)) / (outcome(baseline) - outcome(full)),
+    with means over runs matched by sweep point and replication (all three regimes faced the
+    same hazards). 1 means that switching the mechanism off loses the whole improvement, 0 that
+    it loses none; shares need not add up to 1 (mechanisms interact). The 95% CI is a
+    percentile bootstrap over the matched runs (fixed seed). Empty if the study has no
+    ablation variants.
+    """
+    found = ablations(regimes, baseline)
+    outcomes = [o for o in (outcomes or outcome_columns(runs)) if o in runs.columns]
+    records = []
+    keys = [*[c for c in swept if c in runs.columns], "replication"]
+    for ab in found:
+        frames = []
+        for role, name in (("v", ab["variant"]), ("f", ab["full"]), ("b", baseline)):
+            part = runs.loc[runs["regime"] == name, [*keys, *outcomes]].set_index(keys)
+            frames.append(part.add_suffix(f"@{role}"))
+        joined = frames[0].join(frames[1], how="inner").join(frames[2], how="inner")
+        for outcome in outcomes:
+            v, f, b = (joined[f"{outcome}@{r}"].to_numpy(dtype=float) for r in "vfb")
+            ok = ~(np.isnan(v) | np.isnan(f) | np.isnan(b))
+            lost, gain = v[ok] - f[ok], b[ok] - f[ok]
+            if not len(gain):
+                continue
+            improvement = float(gain.mean())
+            g_mean, g_lo, g_hi = mean_ci(gain)
+            share = float(lost.mean()) / improvement if improvement else math.nan
+            lo, hi = _ratio_ci(lost, gain)
+            records.append({
+                "mechanism": ab["mechanism"], "variant": ab["variant"], "full": ab["full"],
+                "baseline": baseline, "outcome": outcome, "n_pairs": int(ok.sum()),
+                "improvement": g_mean, "improvement_ci_low": g_lo, "improvement_ci_high": g_hi,
+                "lost_without": float(lost.mean()), "share": share, "ci_low": lo,
+                "ci_high": hi,
+                # a share of an improvement that may be zero is not interpretable
+                "improvement_significant": bool(np.isfinite(g_lo) and (g_lo > 0 or g_hi < 0)),
+                "label": ab["label"], "label_zh": ab["label_zh"],
+            })
+    return pd.DataFrame.from_records(records)
+
+
+def attribution_of(results: Results, outcomes: list[str] | None = None) -> pd.DataFrame:
+    """attribution() for a results folder."""
+    return attribution(results.runs, results.swept, results.manifest["scenario"]["regimes"],
+                       results.baseline, outcomes)
+
+
+def write_attribution(results: Results) -> list[Path]:
+    """attribution.csv in the results folder, when the study has ablation variants."""
+    table = attribution_of(results)
+    if table.empty:
+        return []
+    path = results.path / "attribution.csv"
+    table.to_csv(path, index=False)
+    return [path]
+
+
+# --- sentences -------------------------------------------------------------------------------
+def headline(diffs: pd.DataFrame, outcome: str = "spillover_loss", lang: str = "en",
+             labels: dict[str, str] | None = None) -> list[str]:
+    """Sentences a student can quote: 'coordinated cuts spillover loss by X% [CI] ...'.
+
+    `labels` maps regime names to the words used for them (default: the names); `lang` is
+    "en" or "zh".
+    """
+    labels = labels or {}
     lines = []
     for _, r in diffs[diffs["outcome"] == outcome].iterrows():
         if not np.isfinite(r["pct_change"]):
             continue
         pct, lo, hi = r["pct_change"], r["pct_ci_low"], r["pct_ci_high"]
+        regime = labels.get(r["regime"], r["regime"])
+        base = labels.get(r["baseline"], r["baseline"])
+        n = int(r["n_pairs"])
+        if lang == "zh":
+            o = OUTCOMES[outcome][2] if outcome in OUTCOMES else outcome
+            if hi < 0:
+                said = f"使{o}降低{-pct:.1f}%（95%置信区间：{-hi:.1f}%～{-lo:.1f}%"
+            elif lo > 0:
+                said = f"使{o}提高{pct:.1f}%（95%置信区间：{lo:.1f}%～{hi:.1f}%"
+            else:
+                said = (f"使{o}变化{pct:+.1f}%（95%置信区间：{lo:+.1f}%～{hi:+.1f}%，"
+                        "差异不显著")
+            lines.append(f"与{base}相比，{regime}{said}；{n}对配对运行）。")
+            continue
         if hi < 0:
             said = f"cuts {{o}} by {-pct:.1f}% [95% CI {-hi:.1f}%, {-lo:.1f}%]"
         elif lo > 0:
             said = f"raises {{o}} by {pct:.1f}% [95% CI {lo:.1f}%, {hi:.1f}%]"
         else:
             said = f"changes {{o}} by {pct:+.1f}% [95% CI {lo:+.1f}%, {hi:+.1f}%; not significant]"
-        lines.append(f"{r['regime']} " + said.format(o=outcome.replace("_", " "))
-                     + f" against {r['baseline']} ({int(r['n_pairs'])} paired runs).")
+        lines.append(f"{regime} " + said.format(o=outcome.replace("_", " "))
+                     + f" against {base} ({n} paired runs).")
     return lines
