@@ -1,7 +1,9 @@
-"""Command line: run / plot / validate / list. A thin layer over sim.study.
+"""Command line: run / plot / validate / list / merge. A thin layer over sim.study.
 
 Errors a user can fix (a bad scenario, a folder of another study, a missing font package) are
-printed as one clear message each and exit with code 2, never as a traceback.
+printed as one clear message each and exit with code 2, never as a traceback. A worker that
+dies exits with code 1 and Ctrl-C with 130; both keep every finished chunk and say how to
+resume.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import yaml
 
 from sim import __version__
 
-VERBS = ("run", "plot", "validate", "list")
+VERBS = ("run", "plot", "validate", "list", "merge")
 EPILOG = """examples:
   python run.py scenarios/quickstart.yaml
   python run.py scenarios/quickstart.yaml --replications 5 --workers 2 --out /tmp/res
   python run.py scenarios/quickstart.yaml --set hazard.magnitude=50 --set time.horizon_days=10
   python run.py scenarios/quickstart.yaml --dry-run
+  python run.py scenarios/quickstart.yaml --executor dask --scheduler tcp://10.0.0.5:8786
+  python run.py scenarios/quickstart.yaml --shard 0/4 --out /scratch/shard0
+  python run.py merge /scratch/shard0/quickstart /scratch/shard1/quickstart ...
   python run.py plot results/quickstart --lang zh
   python run.py validate scenarios/*.yaml
   python run.py list
@@ -64,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "borders. The verb defaults to 'run'.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"kuayu {__version__}")
-    sub = parser.add_subparsers(dest="verb", metavar="{run,plot,validate,list}")
+    sub = parser.add_subparsers(dest="verb", metavar="{run,plot,validate,list,merge}")
 
     run = sub.add_parser("run", help="run a scenario (the default verb)", epilog=EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,7 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
                      help="print the plan (runs, estimated time, folder) and stop")
     run.add_argument("--yes", action="store_true", help="confirm a plan larger than max_runs")
     run.add_argument("--shard", metavar="i/N",
-                     help="run only slice i of N (for job arrays), e.g. --shard 0/4")
+                     help="run only slice i of N (for job arrays), e.g. --shard 0/4; "
+                          "then `run.py merge` the results")
+    run.add_argument("--executor", choices=("process", "dask"), default=None,
+                     help="process: a pool of --workers local processes (default); dask: a "
+                          "dask.distributed cluster (optional extra: pip install -e \".[dask]\"),"
+                          " local with --workers processes unless --scheduler is given")
+    run.add_argument("--scheduler", metavar="ADDRESS",
+                     help="address of a running dask scheduler (implies --executor dask), "
+                          "e.g. --scheduler tcp://10.0.0.5:8786")
     run.add_argument("--lang", action="append", choices=("en", "zh"),
                      help="chart language (repeatable; default: en and zh)")
     run.add_argument("--no-charts", action="store_true", help="write tables but no charts")
@@ -106,6 +119,19 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
 
     sub.add_parser("list", help="show regimes, regions, hazard kinds, parameters, outcomes")
+
+    merge = sub.add_parser(
+        "merge", help="join the shards of a study (--shard i/N) and write its tables and charts",
+        description="Shards that ran into the same folder: check that every chunk is there and "
+                    "write the tables and charts. Shards that ran into separate folders: copy "
+                    "their chunks into the first folder (same scenario required), then the "
+                    "same. Refuses, changing nothing, while any chunk is missing.")
+    merge.add_argument("results", nargs="+", metavar="RESULTS_DIR",
+                       help="results folder(s) of the shards, e.g. results/quickstart; the "
+                            "first one receives the merged study")
+    merge.add_argument("--lang", action="append", choices=("en", "zh"),
+                       help="chart language (repeatable; default: en and zh)")
+    merge.add_argument("--no-charts", action="store_true", help="write tables but no charts")
     return parser
 
 
@@ -119,19 +145,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from sim.fonts import FontMissingError
-    from sim.runner import StudyConflict
+    from sim.runner import ExecutorUnavailable, IncompleteResults, StudyConflict, WorkerLost
     from sim.scenario import ScenarioError
 
     try:
         return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate,
-                "list": cmd_list}[args.verb](args, argv)
+                "list": cmd_list, "merge": cmd_merge}[args.verb](args, argv)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return 2
-    except (UsageError, StudyConflict, FontMissingError, FileNotFoundError) as exc:
+    except (UsageError, StudyConflict, FontMissingError, FileNotFoundError, IncompleteResults,
+            ExecutorUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except WorkerLost as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\ninterrupted: finished runs are saved; run the same command again to resume.",
               file=sys.stderr)
@@ -153,14 +183,17 @@ def cmd_run(args, argv) -> int:
     if args.dry_run:
         return _dry_run(scenario, out_dir, args.workers)
     langs = tuple(args.lang or ("en", "zh"))
-    res = study.run_study(scenario, out=out_dir, workers=args.workers, shard=shard,
-                          overwrite=args.overwrite, quiet=args.quiet, charts=not args.no_charts,
-                          langs=langs, command=("run.py", *argv))
+    with _executor(args) as executor:
+        res = study.run_study(scenario, out=out_dir, workers=args.workers, shard=shard,
+                              executor=executor, overwrite=args.overwrite, quiet=args.quiet,
+                              charts=not args.no_charts, langs=langs,
+                              command=("run.py", *argv))
     status = res.manifest["status"]
     if status != "complete":
         runs = res.manifest["runs"]
         print(f"shard done: {runs['chunks_done']}/{runs['chunks']} chunks of {scenario.name} "
-              f"in {out_dir}; run the remaining shards, then any of them again to finish.")
+              f"in {out_dir}; run the remaining shards, then `python run.py merge {out_dir}` "
+              "(adding the other shards' folders if they ran elsewhere).")
         return 0
     for line in res.headline():
         print(line)
@@ -169,6 +202,20 @@ def cmd_run(args, argv) -> int:
     if not args.no_charts:
         print(f"Charts:  {out_dir / 'figures'}/  (PDF, SVG and PNG)")
     return 0
+
+
+def _executor(args):
+    """The executor asked for: None for the default process pool (run_study makes it), or a
+    dask executor, local or on the cluster at --scheduler (closed when the run ends)."""
+    import contextlib
+
+    if args.executor == "process" and args.scheduler:
+        raise UsageError("--scheduler needs --executor dask (or leave --executor out)")
+    if args.executor != "dask" and not args.scheduler:
+        return contextlib.nullcontext(None)
+    from sim.runner import dask_executor
+
+    return dask_executor(args.scheduler, workers=args.workers)
 
 
 def _dry_run(scenario, out_dir: Path, workers: int) -> int:
@@ -220,6 +267,24 @@ def cmd_validate(args, argv) -> int:
             print(f"ok: {path} ({sc.n_runs:,} runs: {len(sc.regimes)} regimes x "
                   f"{len(sc.points)} points x {sc.replications} replications)")
     return 2 if failed else 0
+
+
+def cmd_merge(args, argv) -> int:
+    from sim.study import merge_results
+
+    langs = tuple(args.lang or ("en", "zh"))
+    res = merge_results(args.results, charts=not args.no_charts, langs=langs,
+                        command=("run.py", *argv))
+    copied = res.manifest["sessions"][-1].get("chunks_copied", 0)
+    for line in res.headline():
+        print(line)
+    print(f"\n{len(res.runs)} runs of '{res.name}' merged"
+          + (f" ({copied} chunks copied from {len(args.results) - 1} other folder(s))"
+             if len(args.results) > 1 else "") + ".")
+    print(f"Results: {res.path}/  (runs.csv, summary.csv, differences.csv, manifest.json)")
+    if not args.no_charts:
+        print(f"Charts:  {res.path / 'figures'}/  (PDF, SVG and PNG)")
+    return 0
 
 
 def cmd_list(args, argv) -> int:

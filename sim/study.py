@@ -11,6 +11,7 @@ The command line is a thin layer over these two functions.
 from __future__ import annotations
 
 import json
+import os
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -74,14 +75,15 @@ class Results:
         return analysis.paired_differences(self.runs, self.swept, self.baseline)
 
     def write_tables(self) -> list[Path]:
-        """runs.csv, summary.csv and differences.csv beside the Parquet chunks."""
+        """runs.csv, summary.csv and differences.csv beside the Parquet chunks (each written
+        atomically: the last shards of a job array may finish, and finalise, at once)."""
         out = [self.path / "runs.csv", self.path / "summary.csv"]
-        self.runs.to_csv(out[0], index=False)
-        self.summary.to_csv(out[1], index=False)
+        _atomic_csv(self.runs, out[0])
+        _atomic_csv(self.summary, out[1])
         diffs = self.differences
         if not diffs.empty:
             out.append(self.path / "differences.csv")
-            diffs.to_csv(out[-1], index=False)
+            _atomic_csv(diffs, out[-1])
         return out
 
     def plot(self, charts: list[str] | None = None, lang: str = "en") -> list[Path]:
@@ -92,6 +94,28 @@ class Results:
     def headline(self, outcome: str = "spillover_loss") -> list[str]:
         diffs = self.differences
         return analysis.headline(diffs, outcome) if not diffs.empty else []
+
+
+def _atomic_csv(table: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    table.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _write_resolved(out_dir: Path, resolved: dict[str, Any]) -> None:
+    path = out_dir / "scenario.resolved.yaml"
+    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(yaml.safe_dump(resolved, allow_unicode=True, sort_keys=False),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _finalise(results: Results, charts: bool, langs: tuple[str, ...]) -> Results:
+    results.write_tables()
+    if charts:
+        for lang in langs:
+            results.plot(lang=lang)
+    return results
 
 
 def _read_chunks(folder: Path) -> pd.DataFrame:
@@ -120,13 +144,19 @@ def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] 
     out_dir = Path(out) if out is not None else DEFAULT_ROOT / scenario.name
     manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
                               shard=shard, overwrite=overwrite, quiet=quiet, command=command)
-    (out_dir / "scenario.resolved.yaml").write_text(
-        yaml.safe_dump(scenario.resolved(), allow_unicode=True, sort_keys=False),
-        encoding="utf-8")
+    _write_resolved(out_dir, scenario.resolved())
     results = Results(out_dir)
     if manifest["status"] == "complete":
-        results.write_tables()
-        if charts:
-            for lang in langs:
-                results.plot(lang=lang)
+        _finalise(results, charts, langs)
     return results
+
+
+def merge_results(folders: list[str | Path], charts: bool = True,
+                  langs: tuple[str, ...] = ("en",), command: tuple[str, ...] = ()) -> Results:
+    """Join the shards of a study (see runner.merge) into the first folder, then write its
+    tables and charts, as the last shard of a complete run would have."""
+    manifest = runner.merge(folders, command=command)
+    out_dir = Path(folders[0])
+    if not (out_dir / "scenario.resolved.yaml").exists():
+        _write_resolved(out_dir, manifest["scenario"])
+    return _finalise(Results(out_dir), charts, langs)
