@@ -1,0 +1,258 @@
+"""The chart catalogue on a small real study: every chart, both languages, no warnings, glyphs
+in the font, units on the axes, n in the note, journal widths, and quiet or loud skipping."""
+
+import re
+import shutil
+import warnings
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib import font_manager
+from matplotlib.colors import to_hex
+from matplotlib.image import AxesImage
+from matplotlib.text import Text
+from PIL import Image
+
+from sim import fonts, plots
+from sim.cli import main
+from sim.metrics import OUTCOMES
+from sim.params import BY_PATH
+from sim.study import run_study
+
+# Two regimes, two ablation variants, a 3 x 2 grid sweep and per-step series: every chart.
+STUDY = {
+    "name": "charts",
+    "description": "chart test study",
+    "seed": 5,
+    "replications": 3,
+    "regimes": ["territorial", "coordinated",
+                {"name": "coordinated_no_platform", "regime": "coordinated",
+                 "label": "Coordinated without platform", "label_zh": "无信息平台的综合协调",
+                 "set": {"info.relay_hours": 24}},  # an ablation by its name
+                {"name": "selfish_origin", "regime": "coordinated",
+                 "label": "Coordinated, origin sizes control locally",
+                 "label_zh": "综合协调（发生地只顾本地）",
+                 # an ablation by its settings: one mechanism set to the baseline's value
+                 "set": {"responsibility.external_weight": 0.0}}],
+    "params": {"region.n_cities": 4, "time.horizon_days": 8},
+    "sweep": {"region.reach_hours": [12, 24, 36], "hazard.magnitude": [50, 100]},
+    "record": {"series": True},
+}
+LANGS = ("en", "zh")
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    return run_study(STUDY, out=tmp_path_factory.mktemp("plots") / "charts", charts=False)
+
+
+@pytest.fixture(scope="module")
+def drawn(study):
+    """Every chart in both languages, drawn with warnings turned into errors."""
+    written = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for lang in LANGS:
+            written[lang] = plots.draw(study, list(plots.CHART_NAMES), lang)
+    return written
+
+
+def _figure(study, name, lang, **options):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plots.render(name, study, lang, **options)
+        assert fig is not None, name
+        with plt.rc_context(plots.rc(lang)):
+            fig.canvas.draw()  # missing glyphs and layout problems warn at draw time
+    return fig
+
+
+def _texts(fig) -> list[Text]:
+    return [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+
+
+def test_every_chart_is_written_as_pdf_svg_and_300_dpi_png_in_both_languages(study, drawn):
+    for lang in LANGS:
+        names = {p.name for p in drawn[lang]}
+        for chart in plots.CHART_NAMES:
+            stem = chart if lang == "en" else f"{chart}_zh"
+            assert {f"{stem}.pdf", f"{stem}.svg", f"{stem}.png"} <= names
+            folder = study.path / "figures"
+            assert (folder / f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+            assert b"<svg" in (folder / f"{stem}.svg").read_bytes()[:2000]
+            with Image.open(folder / f"{stem}.png") as png:
+                assert png.info["dpi"] == pytest.approx((300, 300), abs=0.5)
+
+
+def test_figures_fit_a_journal_column(study, drawn):
+    widths = {"tradeoff": plots.SINGLE}
+    for lang in LANGS:
+        for chart in plots.CHART_NAMES:
+            stem = chart if lang == "en" else f"{chart}_zh"
+            with Image.open(study.path / "figures" / f"{stem}.png") as png:
+                inches = png.size[0] / 300
+            column = widths.get(chart, plots.DOUBLE)
+            assert 0.85 * column <= inches <= column + 0.02, (stem, inches)
+
+
+@pytest.mark.parametrize("chart", plots.CHART_NAMES)
+def test_chinese_text_is_translated_and_set_in_a_font_with_its_glyphs(study, chart):
+    fig = _figure(study, chart, "zh")
+    cjk = Path(fonts.cjk_font_path()).resolve()
+    texts = _texts(fig)
+    assert any(re.search(r"[\u4e00-\u9fff]", t.get_text()) for t in texts)
+    for t in texts:
+        text = t.get_text()
+        assert fonts.font_covers(text), f"{chart}: no glyph for some of {text!r}"
+        with plt.rc_context(plots.rc("zh")):  # the family list the figure was drawn with
+            used = font_manager.findfont(t.get_fontproperties(), fallback_to_default=False)
+        assert Path(str(used)).resolve() == cjk, text
+        assert not re.findall(r"[A-Za-z]{2,}", text), f"{chart}: untranslated {text!r}"
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("chart", plots.CHART_NAMES)
+def test_every_chart_states_n_and_labels_its_axes_with_units(study, chart, lang):
+    fig = _figure(study, chart, lang)
+    texts = [t.get_text() for t in _texts(fig)]
+    note = next(t for t in texts if "n = " in t)
+    meaning = {"en": ("95% CI", "median", "mean"), "zh": ("95%置信区间", "中位数", "均值")}
+    assert any(word in note for word in meaning[lang]), note
+    open_paren = "(" if lang == "en" else "（"
+    labels = [ax.get_xlabel() for ax in fig.axes] + [ax.get_ylabel() for ax in fig.axes]
+    labels = [label for label in labels if label]
+    assert labels
+    unitless = {plots.param_label(p, lang) for p in STUDY["sweep"] if not BY_PATH[p].unit}
+    unitless |= {plots.outcome_label(o, lang) for o, (unit, *_) in OUTCOMES.items() if not unit}
+    for label in labels:
+        if label.replace("\n", " ") not in unitless:
+            assert open_paren in label, f"{chart}: no unit in {label!r}"
+    plt.close(fig)
+
+
+def test_the_same_regime_has_the_same_colour_in_every_chart(study):
+    style = plots.Style(study.manifest["scenario"]["regimes"], "en")
+    for chart in ("sweep_response", "timeseries", "tradeoff"):
+        fig = _figure(study, chart, "en")
+        (legend,) = fig.legends
+        for text, handle in zip(legend.get_texts(), legend.legend_handles, strict=True):
+            regime = next(r for r in style.order if style.label(r) == text.get_text())
+            colour = to_hex(handle.get_color() if hasattr(handle, "get_color")
+                            else handle[0].get_color())
+            assert colour.lower() == style.of(regime)["color"].lower(), (chart, regime)
+        plt.close(fig)
+
+
+def test_heatmap_panels_share_one_colour_blind_safe_scale(study):
+    fig = _figure(study, "heatmap", "en")
+    images = [a for a in fig.findobj(AxesImage)]
+    assert len(images) == len(STUDY["regimes"])
+    assert len({(im.norm.vmin, im.norm.vmax) for im in images}) == 1
+    assert {im.get_cmap().name for im in images} <= {"viridis", "cividis"}
+    annotations = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert len(annotations) == len(images) * 3 * 2  # every cell annotated
+    plt.close(fig)
+
+
+def test_timeseries_shows_the_middle_sweep_point_and_says_so(study):
+    fig = _figure(study, "timeseries", "en")
+    note = next(t.get_text() for t in _texts(fig) if "n = " in t.get_text())
+    flat = note.replace("\n", " ")
+    assert "n = 3 runs per regime and sweep point" in flat
+    point = ", ".join(plots.param_value(p, v, "en") for p, v in
+                      (("region.reach_hours", 24.0), ("hazard.magnitude", 50.0)))
+    assert f"{point} (the middle of 6)" in flat
+    plt.close(fig)
+    other = _figure(study, "timeseries", "en", point=0)
+    assert "region.reach_hours = 12 h" in " ".join(t.get_text() for t in _texts(other))
+    plt.close(other)
+
+
+def _without(study, drop_series=False, drop_sweep=False, drop_costs=False, charts=None,
+             name="stand-in"):
+    """A stand-in results folder with some data taken away."""
+    runs = study.runs
+    manifest = {"scenario": dict(study.manifest["scenario"])}
+    if drop_sweep:
+        runs = runs[runs["point"] == 0].drop(columns=STUDY["sweep"].keys())
+        manifest["scenario"]["swept"] = []
+    if drop_costs:
+        runs = runs.drop(columns=[c for c in runs if c.endswith("_cost")])
+    if charts is not None:
+        manifest["scenario"]["charts"] = charts
+    return SimpleNamespace(runs=runs, series=None if drop_series else study.series,
+                           manifest=manifest, path=study.path / name, name=name)
+
+
+def test_charts_without_their_data_draw_nothing(study):
+    bare = _without(study, drop_series=True, drop_sweep=True, drop_costs=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for chart in ("sweep_response", "timeseries", "heatmap", "tradeoff"):
+            assert plots.render(chart, bare, "en") is None, chart
+            assert plots.unavailable(chart, bare.runs, bare.series, []) is not None
+        # the default list: what the data does not allow is skipped quietly
+        written = plots.draw(bare, None, "en")
+    assert {p.stem for p in written} == {"regime_comparison"}
+
+
+def test_explicitly_requested_chart_that_cannot_be_drawn_says_why(study):
+    one_param = _without(study, drop_sweep=True, name="one-param")
+    with pytest.raises(plots.ChartError, match="two numeric parameters"):
+        plots.draw(one_param, ["regime_comparison", "heatmap"], "en")
+    assert not one_param.path.exists()  # refused before anything was written
+    with pytest.raises(plots.ChartError, match=re.escape("record: {series: true}")):
+        plots.draw(_without(study, drop_series=True), ["timeseries"], "en")
+    with pytest.raises(plots.ChartError, match="unknown chart 'pie'"):
+        plots.draw(study, ["pie"], "en")
+    listed = _without(study, drop_sweep=True, charts=["regime_comparison", "heatmap"])
+    with pytest.warns(plots.ChartSkipped, match="heatmap"):
+        written = plots.draw(listed, None, "en")
+    assert {p.stem for p in written} == {"regime_comparison"}
+
+
+def test_tradeoff_adds_every_cost_outcome_unless_the_model_reports_the_total(study):
+    runs = study.runs.drop(columns=[plots.TOTAL_COST], errors="ignore").assign(
+        source_control_cost=0.25, assist_cost=0.5)
+    fake = SimpleNamespace(runs=runs, series=None, manifest=study.manifest, path=study.path,
+                           name="x")
+    assert plots.cost_columns(runs) == ["source_control_cost", "assist_cost"]
+    for lang in ("en", "zh"):
+        words = " + ".join(plots.outcome_name(c, lang) for c in plots.cost_columns(runs))
+        fig = _figure(fake, "tradeoff", lang)
+        shown = "".join(t.get_text() for t in _texts(fig))
+        assert re.sub(r"\s", "", words) in re.sub(r"\s", "", shown)
+        xs = {round(float(x), 9) for x in fig.axes[0].collections[0].get_offsets()[:, 0]}
+        assert xs == {0.75}
+        plt.close(fig)
+    total = runs.assign(**{plots.TOTAL_COST: 2.0})
+    assert plots.cost_columns(total) == [plots.TOTAL_COST]  # a total is never added to parts
+
+
+def test_wrap_never_cuts_a_word_nor_starts_a_line_with_closing_punctuation():
+    text = "Coordinated, origin sizes control locally"
+    assert plots.wrap(text, 5).split("\n") == ["Coordinated,", "origin", "sizes",
+                                                "control", "locally"]
+    zh = plots.wrap("综合协调（发生地只顾本地）", 5)
+    assert all(not line.startswith(("）", "，")) for line in zh.split("\n"))
+    assert zh.replace("\n", "") == "综合协调（发生地只顾本地）"
+    assert plots.wrap("综合协调·协同共治·属地管理", 10).split("\n") == [
+        "综合协调·协同共治·", "属地管理"]
+
+
+def test_run_py_plot_reproduces_the_studys_figures(study, drawn, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(study.path, folder, ignore=shutil.ignore_patterns("figures"))
+    # one language and two charts keep the test fast; the others go through the same code.
+    # The study resumes (charts do not change its fingerprint): nothing to run again.
+    res = run_study(dict(STUDY, charts=["regime_comparison", "timeseries"]), out=folder,
+                    charts=True, langs=("zh",))
+    figures = folder / "figures"
+    made = sorted(p.name for p in figures.iterdir())
+    assert made and len(made) == 3 * len(res.manifest["scenario"]["charts"])
+    shutil.rmtree(figures)
+    assert main(["plot", str(folder), "--lang", "zh"]) == 0
+    assert sorted(p.name for p in figures.iterdir()) == made
