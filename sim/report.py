@@ -1,0 +1,489 @@
+"""A report of one study, in Markdown and self-contained HTML, in English and Chinese.
+
+    from sim.report import write_report
+    write_report(sim.open_results("results/quickstart"), langs=("en", "zh"))
+
+writes results/<name>/report.md and report.html (report_zh.md and report_zh.html for Chinese):
+what was run (scenario, regimes, sweep, replications, seed, software version and git commit),
+the sentence to quote, the key tables (means with 95% CIs, paired differences against the
+baseline, mechanism attribution when the study has ablation variants) and every figure with a
+caption. The HTML inlines the PNG figures as data URIs and uses no external assets, so it can
+be mailed or archived as one file. Like the charts, the report reads only the results folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sim import analysis, plots
+
+if TYPE_CHECKING:
+    from sim.study import Results
+
+MAIN_OUTCOMES = ("total_loss", "spillover_loss", "spillover_share", "warning_lead_time",
+                 "response_delay", "coordination_cost", "net_burden_gini")
+HEADLINE_OUTCOMES = ("spillover_loss", "total_loss")
+MAX_POINT_ROWS = 12  # beyond this, the by-point tables stay in summary.csv
+
+TEXT = {
+    "en": {
+        "title": "Study report: {name}",
+        "setup": "What was run",
+        "scenario": "Scenario", "description": "Description", "file": "file",
+        "regimes": "Regimes", "baseline": "Baseline (paired differences are taken against it)",
+        "params": "Fixed parameters", "none": "none (model defaults)",
+        "sweep": "Sweep", "no_sweep": "none (one parameter point)",
+        "points": "{k} points over {params}",
+        "replications": "Replications", "reps": "{r} per regime and sweep point "
+                                                "({n} runs in all)",
+        "seed": "Root seed", "software": "Software",
+        "commit": "git commit", "unknown": "unknown", "finished": "finished",
+        "result": "Main result",
+        "no_result": "No paired comparison: the study has a single regime.",
+        "tables": "Key tables",
+        "summary": "Outcomes by regime",
+        "summary_note": "Mean [95% CI] over {n} runs per regime{pooled}. CI: {method}.",
+        "pooled": ", pooled over {k} sweep points",
+        "by_point": "{outcome} by sweep point",
+        "by_point_note": "Mean [95% CI] over {n} runs per regime and point.",
+        "diffs": "Paired differences against {base}",
+        "diffs_note": "Each regime minus {base}, run by run over runs with the same seed and "
+                      "sweep point (common random numbers); mean [95% CI], percent of the "
+                      "baseline mean, and the paired effect size d_z = mean difference / sd "
+                      "of the differences.",
+        "attr": "Mechanism attribution",
+        "attr_note": "Share of the improvement of {full} over {base} lost when one mechanism "
+                     "is switched off: (variant - full) / (baseline - full), from means over "
+                     "matched runs; 95% CI by paired bootstrap. Shares need not add up to 1 "
+                     "(mechanisms interact). Marked * where the improvement itself is not "
+                     "significant (the share is then not interpretable).",
+        "figures": "Figures", "figure": "Figure {k}.", "files": "files",
+        "outcome": "Outcome", "regime": "Regime", "point": "Sweep point",
+        "difference": "Difference [95% CI]", "change": "Change [95% CI]", "dz": "d_z",
+        "pairs": "Pairs", "mechanism": "Mechanism (variant)", "share": "Share [95% CI]",
+        "improvement": "Improvement (baseline - full)",
+        "t": "Student t", "bootstrap": "percentile bootstrap (2,000 resamples, fixed seed)",
+        "footer": "Written by kuayu {version} from {path}. Tables: summary.csv, "
+                  "differences.csv{attr} in the same folder.",
+        "label": "Label", "preset": "Starts from",
+        "settings": "Settings changed", "is_baseline": "(baseline)", "same": "(none)",
+        "vs": "against {ref}",
+        "settings_note": "Settings that differ from the baseline, or for a variant from the "
+                         "preset it starts from. Every setting of every regime is in "
+                         "scenario.resolved.yaml and manifest.json.",
+        "colon": ": ", "comma": ", ", "paren": " ({})",
+    },
+    "zh": {
+        "title": "研究报告：{name}",
+        "setup": "研究设置",
+        "scenario": "情景", "description": "说明", "file": "文件",
+        "regimes": "治理模式", "baseline": "基准模式（配对差值以其为参照）",
+        "params": "固定参数", "none": "无（使用模型默认值）",
+        "sweep": "参数扫描", "no_sweep": "无（单一参数点）",
+        "points": "{params}，共{k}个参数点",
+        "replications": "重复次数", "reps": "每种治理模式、每个参数点{r}次（共{n}次运行）",
+        "seed": "根随机种子", "software": "软件版本",
+        "commit": "git 提交", "unknown": "未知", "finished": "完成于",
+        "result": "主要结论",
+        "no_result": "本研究只有一种治理模式，没有配对比较。",
+        "tables": "主要表格",
+        "summary": "各治理模式的结果",
+        "summary_note": "均值［95%置信区间］，每种治理模式{n}次运行{pooled}。置信区间：{method}。",
+        "pooled": "（合并{k}个参数点）",
+        "by_point": "各参数点的{outcome}",
+        "by_point_note": "均值［95%置信区间］，每种治理模式、每个参数点{n}次运行。",
+        "diffs": "与{base}的配对差值",
+        "diffs_note": "各治理模式减去{base}，按相同随机种子、相同参数点逐次配对（共同随机数）；"
+                      "给出均值［95%置信区间］、相对基准均值的百分比，以及配对效应量 "
+                      "d_z = 平均差值 / 差值的标准差。",
+        "attr": "机制贡献分解",
+        "attr_note": "关闭某一机制后，{full}相对{base}的改进损失的比例："
+                     "（变体 − 完整模式）/（基准 − 完整模式），按配对运行的均值计算；"
+                     "95%置信区间来自配对自助法。各机制份额之和不必为1（机制之间有交互）。"
+                     "标 * 者表示改进本身不显著，此时份额无法解释。",
+        "figures": "图", "figure": "图{k}.", "files": "文件",
+        "outcome": "结果变量", "regime": "治理模式", "point": "参数点",
+        "difference": "差值［95%置信区间］", "change": "变化率［95%置信区间］", "dz": "d_z",
+        "pairs": "配对数", "mechanism": "机制（变体）", "share": "份额［95%置信区间］",
+        "improvement": "改进量（基准 − 完整模式）",
+        "t": "t 分布", "bootstrap": "百分位自助法（2000次重抽样，固定种子）",
+        "footer": "由 kuayu {version} 根据 {path} 生成。表格文件：同一文件夹中的 summary.csv、"
+                  "differences.csv{attr}。",
+        "label": "名称", "preset": "基于", "settings": "改变的设置",
+        "is_baseline": "（基准模式）", "same": "（无）", "vs": "相对于{ref}",
+        "settings_note": "列出与基准模式不同的设置；变体则列出与其所基于的预设模式不同的设置。"
+                         "各治理模式的全部设置见 scenario.resolved.yaml 与 manifest.json。",
+        "colon": "：", "comma": "，", "paren": "（{}）",
+    },
+}
+
+STYLESHEET = """
+body { font-family: -apple-system, "Segoe UI", "Helvetica Neue", Arial, "PingFang SC",
+       "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei",
+       sans-serif; color: #1a1a1a; max-width: 58rem; margin: 2rem auto; padding: 0 1.2rem;
+       line-height: 1.55; font-size: 15px; }
+h1 { font-size: 1.6rem; border-bottom: 2px solid #0072B2; padding-bottom: .3rem; }
+h2 { font-size: 1.25rem; margin-top: 2.2rem; color: #0b3d61; }
+h3 { font-size: 1.05rem; margin-top: 1.6rem; }
+table { border-collapse: collapse; margin: .6rem 0 .4rem; font-size: .88rem; }
+th, td { border-bottom: 1px solid #d9d9d9; padding: .3rem .7rem; text-align: left;
+         vertical-align: top; }
+th { background: #f3f6f9; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+p.note, figcaption { color: #555; font-size: .85rem; }
+blockquote { margin: 1rem 0; padding: .6rem 1rem; background: #f3f8fc;
+             border-left: 4px solid #0072B2; }
+figure { margin: 1.4rem 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+code { font-size: .85em; background: #f4f4f4; padding: 0 .25em; border-radius: 3px; }
+footer { margin-top: 3rem; color: #777; font-size: .8rem; border-top: 1px solid #ddd;
+         padding-top: .6rem; }
+"""
+
+
+# --- formatting -------------------------------------------------------------------------------
+def number(x: float, decimals: int | None = None) -> str:
+    """About three significant digits, never in e-notation for ordinary magnitudes."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    if decimals is None:
+        decimals = _decimals(abs(x))
+    return f"{x:,.{decimals}f}"
+
+
+def _decimals(magnitude: float) -> int:
+    if magnitude == 0 or not math.isfinite(magnitude):
+        return 2
+    return int(min(4, max(0, 2 - math.floor(math.log10(magnitude)))))
+
+
+def mean_ci_text(m: float, lo: float, hi: float) -> str:
+    if not math.isfinite(m):
+        return "–"
+    d = _decimals(max(abs(m), abs(lo) if math.isfinite(lo) else 0,
+                      abs(hi) if math.isfinite(hi) else 0))
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return number(m, d)
+    return f"{number(m, d)} [{number(lo, d)}, {number(hi, d)}]"
+
+
+def pct_text(m: float, lo: float, hi: float) -> str:
+    if not math.isfinite(m):
+        return "–"
+    return f"{m:+.1f}% [{lo:+.1f}%, {hi:+.1f}%]"
+
+
+def _value(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+
+
+# --- the document -----------------------------------------------------------------------------
+class Doc:
+    """A list of blocks that render to Markdown and to HTML alike."""
+
+    def __init__(self):
+        self.blocks: list[tuple] = []
+
+    def add(self, kind: str, *args) -> None:
+        self.blocks.append((kind, *args))
+
+
+def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
+    """The report's content for one language."""
+    t = TEXT[lang]
+    manifest = results.manifest
+    sc = manifest["scenario"]
+    style = plots.Style(sc["regimes"], lang)
+    runs = results.runs
+    swept = results.swept
+    doc = Doc()
+    doc.add("h1", t["title"].format(name=results.name))
+    if sc.get("description"):
+        doc.add("p", sc["description"])
+
+    # what was run
+    doc.add("h2", t["setup"])
+    c, comma = t["colon"], t["comma"]
+    source = manifest.get("scenario_file") or ""
+    items = [f"{t['scenario']}{c}`{results.name}`"
+             + (t["paren"].format(f"{t['file']} `{source}`")
+                if source and not source.startswith("<") else "")]
+    items.append(f"{t['baseline']}{c}{style.label(results.baseline)}"
+                 + t["paren"].format(f"`{results.baseline}`"))
+    params = sc.get("params") or {}
+    items.append(f"{t['params']}{c}" + (comma.join(f"`{k}` = {_value(v)}"
+                                                   for k, v in params.items()) or t["none"]))
+    points = sc.get("sweep_points") or [{}]
+    if swept:
+        desc = "; ".join(
+            f"`{p}` ∈ {{{', '.join(_value(v) for v in _unique(pt.get(p) for pt in points))}}}"
+            for p in swept)
+        items.append(f"{t['sweep']}{c}" + t["points"].format(k=len(points), params=desc))
+    else:
+        items.append(f"{t['sweep']}{c}{t['no_sweep']}")
+    n_runs = manifest.get("runs", {}).get("total", len(runs))
+    items.append(f"{t['replications']}{c}"
+                 + t["reps"].format(r=sc.get("replications"), n=f"{n_runs:,}"))
+    items.append(f"{t['seed']}{c}{sc.get('seed')}")
+    versions = manifest.get("versions", {})
+    commit = manifest.get("git_commit")
+    sessions = manifest.get("sessions") or []
+    software = [f"kuayu {versions.get('kuayu', '?')}",
+                f"{t['commit']} " + (f"`{commit[:12]}`" if commit else t["unknown"]),
+                f"Python {versions.get('python', '?')}", f"Mesa {versions.get('mesa', '?')}"]
+    if sessions:
+        software.append(f"{t['finished']} {sessions[-1]['finished']}")
+    items.append(f"{t['software']}{c}" + comma.join(software))
+    doc.add("ul", items)
+    doc.add("h3", t["regimes"])
+    by_name = {r["name"]: r.get("settings") or {} for r in sc["regimes"]}
+    rows = []
+    for r in sc["regimes"]:
+        own, preset = r.get("settings") or {}, r.get("regime", r["name"])
+        # a variant against the preset it starts from (when the study has it), else the baseline
+        ref = preset if preset != r["name"] and preset in by_name else results.baseline
+        changed = [f"`{k}` = {_value(v)}" for k, v in own.items()
+                   if by_name.get(ref, {}).get(k) != v]
+        text = (t["is_baseline"] if r["name"] == results.baseline else
+                (comma.join(changed) or t["same"])
+                + (t["paren"].format(t["vs"].format(ref=style.label(ref)))
+                   if ref != results.baseline else ""))
+        rows.append([f"`{r['name']}`", style.label(r["name"]), f"`{preset}`", text])
+    doc.add("table", [t["regime"], t["label"], t["preset"], t["settings"]], rows, [])
+    doc.add("note", t["settings_note"])
+
+    # the sentence to quote
+    diffs = analysis.paired_differences(runs, swept, results.baseline, ci)
+    doc.add("h2", t["result"])
+    lines = []
+    if not diffs.empty:
+        labels = None if lang == "en" else style.labels
+        for outcome in HEADLINE_OUTCOMES:
+            lines += analysis.headline(diffs, outcome, lang, labels)
+    for line in lines:
+        doc.add("quote", line)
+    if not lines:
+        doc.add("p", t["no_result"])
+
+    # tables
+    doc.add("h2", t["tables"])
+    outcomes = [o for o in MAIN_OUTCOMES if o in runs]
+    regimes = style.present(runs)
+    pooled = analysis.summary(runs, [], ci)
+    n_points = len(points)
+    doc.add("h3", t["summary"])
+    rows = []
+    for outcome in outcomes:
+        row = [plots.outcome_label(outcome, lang)]
+        for regime in regimes:
+            r = pooled[(pooled["regime"] == regime) & (pooled["outcome"] == outcome)]
+            row.append(mean_ci_text(*r[["mean", "ci_low", "ci_high"]].iloc[0]) if len(r)
+                       else "–")
+        rows.append(row)
+    doc.add("table", [t["outcome"], *[style.label(r) for r in regimes]], rows,
+            list(range(1, len(regimes) + 1)))
+    n = _count(runs.groupby("regime").size())
+    doc.add("note", t["summary_note"].format(
+        n=n, pooled=t["pooled"].format(k=n_points) if n_points > 1 else "",
+        method=t[ci]))
+
+    if swept and 1 < n_points <= MAX_POINT_ROWS:
+        by_point = analysis.summary(runs, swept, ci)
+        keys = [p for p in swept if p in runs]
+        for outcome in [o for o in HEADLINE_OUTCOMES if o in runs]:
+            doc.add("h3", t["by_point"].format(outcome=plots.outcome_name(outcome, lang)
+                                               if lang == "zh" else
+                                               plots.outcome_label(outcome, lang)))
+            table = by_point[by_point["outcome"] == outcome]
+            rows = []
+            for values, frame in table.groupby(keys, sort=True):
+                values = values if isinstance(values, tuple) else (values,)
+                row = [", ".join(plots.param_value(p, v, lang)
+                                 for p, v in zip(keys, values, strict=True))]
+                for regime in regimes:
+                    r = frame[frame["regime"] == regime]
+                    row.append(mean_ci_text(*r[["mean", "ci_low", "ci_high"]].iloc[0])
+                               if len(r) else "–")
+                rows.append(row)
+            doc.add("table", [t["point"], *[style.label(r) for r in regimes]], rows,
+                    list(range(1, len(regimes) + 1)))
+            doc.add("note", t["by_point_note"].format(
+                n=_count(runs.groupby(["regime", *keys]).size())))
+
+    if not diffs.empty:
+        base = style.label(results.baseline)
+        doc.add("h3", t["diffs"].format(base=base))
+        rows = []
+        for regime in [r for r in regimes if r != results.baseline]:
+            for outcome in outcomes:
+                d = diffs[(diffs["regime"] == regime) & (diffs["outcome"] == outcome)]
+                if d.empty:
+                    continue
+                d = d.iloc[0]
+                rows.append([style.label(regime), plots.outcome_label(outcome, lang),
+                             mean_ci_text(d["mean_diff"], d["ci_low"], d["ci_high"]),
+                             pct_text(d["pct_change"], d["pct_ci_low"], d["pct_ci_high"]),
+                             number(d["effect_size_dz"], 2), str(int(d["n_pairs"]))])
+        doc.add("table", [t["regime"], t["outcome"], t["difference"], t["change"], t["dz"],
+                          t["pairs"]], rows, [2, 3, 4, 5])
+        doc.add("note", t["diffs_note"].format(base=base))
+
+    attr = analysis.attribution(runs, swept, sc["regimes"], results.baseline,
+                                [o for o in HEADLINE_OUTCOMES if o in runs])
+    if not attr.empty:
+        doc.add("h3", t["attr"])
+        rows = []
+        for _, a in attr.iterrows():
+            mark = "" if a["improvement_significant"] else " *"
+            rows.append([f"{a['mechanism']} ({style.label(a['variant'])})",
+                         plots.outcome_label(a["outcome"], lang),
+                         mean_ci_text(a["improvement"], a["improvement_ci_low"],
+                                      a["improvement_ci_high"]) + mark,
+                         mean_ci_text(a["share"], a["ci_low"], a["ci_high"]),
+                         str(int(a["n_pairs"]))])
+        doc.add("table", [t["mechanism"], t["outcome"], t["improvement"], t["share"],
+                          t["pairs"]], rows, [2, 3, 4])
+        fulls = ", ".join(dict.fromkeys(style.label(f) for f in attr["full"]))
+        doc.add("note", t["attr_note"].format(full=fulls, base=style.label(results.baseline)))
+
+    # figures
+    figures = _figures(results, lang)
+    if figures:
+        doc.add("h2", t["figures"])
+        for k, (name, png) in enumerate(figures, start=1):
+            doc.add("figure", png, t["figure"].format(k=k) + " " + plots.caption(name, lang),
+                    png.relative_to(results.path).as_posix())
+    doc.add("footer", t["footer"].format(
+        version=versions.get("kuayu", "?"), path=results.path.as_posix(),
+        attr=(", attribution.csv" if lang == "en" else "、attribution.csv")
+        if (results.path / "attribution.csv").exists() else ""))
+    return doc
+
+
+def _unique(values) -> list:
+    return list(dict.fromkeys(v for v in values if v is not None))
+
+
+def _count(counts: pd.Series) -> str:
+    lo, hi = int(counts.min()), int(counts.max())
+    return str(lo) if lo == hi else f"{lo}–{hi}"
+
+
+def _figures(results: Results, lang: str) -> list[tuple[str, Path]]:
+    """The study's PNG figures in this language (drawn now if none exist yet)."""
+    folder = results.path / "figures"
+
+    def found() -> list[tuple[str, Path]]:
+        stems = [(n, n if lang == "en" else f"{n}_{lang}") for n in plots.CHART_NAMES]
+        return [(n, folder / f"{s}.png") for n, s in stems if (folder / f"{s}.png").exists()]
+
+    if not found():
+        plots.draw(results, lang=lang)
+    return found()
+
+
+# --- rendering --------------------------------------------------------------------------------
+def _md_cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(doc: Doc) -> str:
+    out: list[str] = []
+    for kind, *args in doc.blocks:
+        if kind == "h1":
+            out += [f"# {args[0]}", ""]
+        elif kind == "h2":
+            out += [f"## {args[0]}", ""]
+        elif kind == "h3":
+            out += [f"### {args[0]}", ""]
+        elif kind == "p":
+            out += [args[0], ""]
+        elif kind == "note":
+            out += [f"*{args[0]}*", ""]
+        elif kind == "quote":
+            out += [f"> {args[0]}", ""]
+        elif kind == "ul":
+            out += [f"- {item}" for item in args[0]] + [""]
+        elif kind == "table":
+            header, rows, numeric = args
+            out.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
+            out.append("|" + "|".join("---:" if i in numeric else "---"
+                                      for i in range(len(header))) + "|")
+            out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
+            out.append("")
+        elif kind == "figure":
+            _png, caption, rel = args
+            out += [f"![{caption}]({rel})", "", f"*{caption}* (`{rel}`; also "
+                    f"`{Path(rel).with_suffix('.pdf').name}`, "
+                    f"`{Path(rel).with_suffix('.svg').name}`)", ""]
+        elif kind == "footer":
+            out += ["---", "", args[0], ""]
+    return "\n".join(out)
+
+
+def _inline(text: str) -> str:
+    """HTML of a line of Markdown-ish text: escapes, and `code` spans."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if k % 2 else p for k, p in enumerate(parts))
+
+
+def to_html(doc: Doc, lang: str = "en") -> str:
+    title = next((args[0] for kind, *args in doc.blocks if kind == "h1"), "kuayu report")
+    body: list[str] = []
+    for kind, *args in doc.blocks:
+        if kind in ("h1", "h2", "h3"):
+            body.append(f"<{kind}>{_inline(args[0])}</{kind}>")
+        elif kind == "p":
+            body.append(f"<p>{_inline(args[0])}</p>")
+        elif kind == "note":
+            body.append(f'<p class="note">{_inline(args[0])}</p>')
+        elif kind == "quote":
+            body.append(f"<blockquote>{_inline(args[0])}</blockquote>")
+        elif kind == "ul":
+            body.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in args[0]) + "</ul>")
+        elif kind == "table":
+            header, rows, numeric = args
+            head = "".join(f"<th>{_inline(h)}</th>" for h in header)
+            lines = ["<tr>" + "".join(
+                (f'<td class="num">{_inline(c)}</td>' if i in numeric else
+                 f"<td>{_inline(c)}</td>") for i, c in enumerate(row)) + "</tr>"
+                for row in rows]
+            body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}"
+                        "</tbody></table>")
+        elif kind == "figure":
+            png, caption, rel = args
+            data = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+            body.append(f'<figure><img alt="{html.escape(caption)}" '
+                        f'src="data:image/png;base64,{data}">'
+                        f"<figcaption>{_inline(caption)} (<code>{html.escape(rel)}</code>)"
+                        "</figcaption></figure>")
+        elif kind == "footer":
+            body.append(f"<footer>{_inline(args[0])}</footer>")
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    return (f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(title)}</title>\n<style>{STYLESHEET}</style>\n</head>\n"
+            "<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def write_report(results: Results, langs: tuple[str, ...] = ("en",), ci: str = "t"
+                 ) -> list[Path]:
+    """Write report.md and report.html (report_<lang>.* for other languages) into the results
+    folder and return their paths. `ci` is "t" or "bootstrap" for the tables."""
+    written = []
+    for lang in langs:
+        if lang not in TEXT:
+            raise ValueError(f"unknown language {lang!r}: expected 'en' or 'zh'")
+        doc = build(results, lang, ci)
+        stem = "report" if lang == "en" else f"report_{lang}"
+        md, page = results.path / f"{stem}.md", results.path / f"{stem}.html"
+        md.write_text(to_markdown(doc), encoding="utf-8")
+        page.write_text(to_html(doc, lang), encoding="utf-8")
+        written += [md, page]
+    return written
