@@ -483,9 +483,8 @@ def heatmap(runs: pd.DataFrame, style: Style, swept: list[str], outcome: str | N
     width = DOUBLE if len(regimes) > 1 else SINGLE
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, 0.4 + 2.1 * nrows), squeeze=False,
                              layout="constrained", sharex=True, sharey=True)
-    cells = len(xs) * len(ys)
     size = 6.5 if max(len(xs), len(ys)) <= 5 else 5.5
-    show = annotate and len(xs) <= 8 and len(ys) <= 8 and cells * len(regimes) <= 120
+    show = annotate and len(xs) <= 8 and len(ys) <= 8
     top = float(np.abs(finite).max())
     decimals = max(0, 2 - math.floor(math.log10(top))) if top > 0 else 0
     image = None
@@ -578,12 +577,16 @@ def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
                 + (f"sweeps {', '.join(swept)} (not numeric)" if swept else "has no sweep"))
     if name == "timeseries" and (series is None or series.empty):
         return "it needs per-step series; set record: {series: true} in the scenario and re-run"
-    if name == "heatmap" and len(_grid_params(runs, swept)) < 2:
-        grid = _grid_params(runs, swept)
+    if name == "heatmap" and len(grid := _grid_params(runs, swept)) < 2:
+        if not swept:
+            has = "this study has no sweep"
+        elif len(swept) == 1:
+            has = f"this study sweeps only {swept[0]}"
+        else:
+            has = (f"this study sweeps {', '.join(swept)}, of which "
+                   + (f"only {grid[0]} qualifies" if grid else "none qualifies"))
         return ("it needs a grid sweep over two numeric parameters (each with 2 to "
-                f"{MAX_GRID_VALUES} values); this study sweeps "
-                + (", ".join(swept) if swept else "nothing")
-                + (f" and only {', '.join(grid)} qualifies" if grid else ""))
+                f"{MAX_GRID_VALUES} values); {has}")
     if name == "tradeoff":
         if "total_loss" not in runs:
             return "it needs the total_loss outcome"
