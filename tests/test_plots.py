@@ -256,3 +256,15 @@ def test_run_py_plot_reproduces_the_studys_figures(study, drawn, tmp_path):
     shutil.rmtree(figures)
     assert main(["plot", str(folder), "--lang", "zh"]) == 0
     assert sorted(p.name for p in figures.iterdir()) == made
+
+
+def test_a_chart_the_scenario_accepts_but_the_catalogue_lacks_is_skipped_not_fatal(
+        study, monkeypatch):
+    monkeypatch.setattr(plots, "_scenario_charts",
+                        lambda: (*plots.CHART_NAMES, "incident_map"))
+    with pytest.raises(plots.ChartError, match="not in the chart catalogue"):
+        plots.draw(study, ["incident_map"], "en")
+    listed = _without(study, charts=["regime_comparison", "incident_map"], name="listed")
+    with pytest.warns(plots.ChartSkipped, match="incident_map"):
+        written = plots.draw(listed, None, "en")
+    assert {p.stem for p in written} == {"regime_comparison"}
