@@ -179,8 +179,22 @@ def pct_text(m: float, lo: float, hi: float) -> str:
     return f"{m:+.1f}% [{lo:+.1f}%, {hi:+.1f}%]"
 
 
-def _value(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+def _value(v: Any, inner: bool = False) -> str:
+    """A setting as a reader wants it: 0.2 rather than 0.2000, {plume: 0.2} rather than a
+    table of equal per-tier rates."""
+    if isinstance(v, bool) or v is None:
+        return str(v).lower()
+    if isinstance(v, int | float):
+        return f"{v:g}"
+    if isinstance(v, dict):
+        values = list(v.values())
+        if inner and values and all(x == values[0] for x in values) \
+                and not isinstance(values[0], dict):
+            return _value(values[0])
+        return "{" + ", ".join(f"{k}: {_value(x, True)}" for k, x in v.items()) + "}"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    return str(v)
 
 
 # --- the document -----------------------------------------------------------------------------
