@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,7 @@ import yaml
 from sim.params import BY_PATH, lookup, resolve, suggest
 from sim.regimes import REGIMES
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # used with fullmatch
 TOP_KEYS = {
     "name": "the study's name; also the name of its results folder (letters, digits, _ and -)",
     "description": "free text shown in the report",
@@ -40,6 +41,7 @@ REGIME_KEYS = ("name", "regime", "label", "label_zh", "set")
 SWEEP_KINDS = ("factorial", "zip", "lhs", "random", "points")
 CHARTS = ("regime_comparison", "sweep_response", "timeseries")
 DEFAULT_MAX_RUNS = 200_000
+MAX_RANGE_VALUES = 100_000  # one swept range; the whole plan is bounded by max_runs
 
 
 class ScenarioError(Exception):
@@ -137,6 +139,7 @@ class _Lines:
 
     def __init__(self, text: str):
         self.lines: dict[str, int] = {}
+        self.duplicates: list[tuple[str, int]] = []
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.YAMLError:
@@ -146,8 +149,12 @@ class _Lines:
 
     def _walk(self, node, path: str) -> None:
         if isinstance(node, yaml.MappingNode):
+            seen = set()
             for k, v in node.value:
                 sub = f"{path}.{k.value}" if path else str(k.value)
+                if k.value in seen:  # PyYAML would silently keep the last one
+                    self.duplicates.append((sub, k.start_mark.line + 1))
+                seen.add(k.value)
                 self.lines.setdefault(sub, k.start_mark.line + 1)
                 self._walk(v, sub)
         elif isinstance(node, yaml.SequenceNode):
@@ -239,6 +246,9 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         loc = f"{where}:{line}" if line else where
         problems.append(f"{loc}: {path}: {message}")
 
+    for path, line in lines.duplicates:
+        problems.append(f"{where}:{line}: {path}: duplicate key; YAML would keep only the last "
+                        "one, so remove or rename one of them")
     for key in data:
         if key not in TOP_KEYS:
             bad(str(key), f"unknown key{suggest(str(key), TOP_KEYS)}; expected one of "
@@ -247,7 +257,7 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
     name = data.get("name")
     if name is None:
         bad("name", "missing; expected a name such as 'quickstart'")
-    elif not isinstance(name, str) or not NAME_RE.match(name):
+    elif not isinstance(name, str) or not NAME_RE.fullmatch(name):
         bad("name", "expected letters, digits, '_' or '-' (it names the results folder), "
                     f"found {name!r}")
     description = data.get("description", "")
@@ -383,12 +393,12 @@ def _check_regimes(entries, bad) -> list[RegimeSpec]:
                 bad(f"{at}.{key}", f"unknown key{suggest(str(key), REGIME_KEYS)}; expected "
                                    + ", ".join(REGIME_KEYS))
         base = entry.get("regime", entry.get("name"))
-        if base not in REGIMES:
+        if not isinstance(base, str) or base not in REGIMES:
             bad(f"{at}.regime", f"unknown regime {base!r}{suggest(str(base), REGIMES)}; "
                                 f"expected one of {', '.join(REGIMES)}")
             continue
         key = entry.get("name", base)
-        if not isinstance(key, str) or not NAME_RE.match(key):
+        if not isinstance(key, str) or not NAME_RE.fullmatch(key):
             bad(f"{at}.name", f"expected letters, digits, '_' or '-', found {key!r}")
             continue
         if key in [s.key for s in specs]:
@@ -413,12 +423,17 @@ def _values(spec, at: str, bad) -> list | None:
     if isinstance(spec, dict) and set(spec) <= {"from", "to", "step", "num"} and \
             {"from", "to"} <= set(spec) and len(spec) == 3:
         lo, hi = spec["from"], spec["to"]
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in spec.values()):
-            bad(at, f"expected numbers in the range, found {spec!r}")
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+                   for v in spec.values()):
+            bad(at, f"expected numbers in the range (finite), found {spec!r}")
             return None
         if "num" in spec:
             if spec["num"] < 1 or spec["num"] != int(spec["num"]):
                 bad(f"{at}.num", f"expected an integer >= 1, found {spec['num']!r}")
+                return None
+            if spec["num"] > MAX_RANGE_VALUES:
+                bad(f"{at}.num", f"{spec['num']:,} values is more than a sweep can hold "
+                                 f"({MAX_RANGE_VALUES:,}); the plan would exceed max_runs")
                 return None
             return [float(v) for v in np.linspace(lo, hi, int(spec["num"]))]
         step = spec["step"]
@@ -426,6 +441,10 @@ def _values(spec, at: str, bad) -> list | None:
             bad(f"{at}.step", f"a step of {step!r} never gets from {lo!r} to {hi!r}")
             return None
         count = int(np.floor((hi - lo) / step + 1e-9)) + 1
+        if count > MAX_RANGE_VALUES:
+            bad(f"{at}.step", f"the range has {count:,} values, more than a sweep can hold "
+                              f"({MAX_RANGE_VALUES:,}); the plan would exceed max_runs")
+            return None
         values = [lo + k * step for k in range(count)]
         return [round(v, 12) if isinstance(v, float) else v for v in values]
     bad(at, "expected a list of values or a range {from: a, to: b, step: s} (or num: n), "
@@ -526,8 +545,12 @@ def _sample(kind: str, body, at: str, bad, root_seed: int) -> list[dict[str, Any
     ok = True
     for path, pair in bounds.items():
         where = f"{at}.bounds.{path}"
-        if path not in BY_PATH or BY_PATH[path].kind not in ("float", "int"):
-            bad(where, "expected a numeric parameter" + suggest(str(path), BY_PATH))
+        if path not in BY_PATH:
+            bad(where, "unknown parameter" + suggest(str(path), BY_PATH))
+            ok = False
+        elif BY_PATH[path].kind not in ("float", "int"):
+            bad(where, f"expected a numeric parameter; {path} is not numeric "
+                       f"({BY_PATH[path].expected()})")
             ok = False
         elif not (isinstance(pair, list) and len(pair) == 2 and
                   all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair)
@@ -543,7 +566,11 @@ def _sample(kind: str, body, at: str, bad, root_seed: int) -> list[dict[str, Any
                     ok = False
     if not ok:
         return None
-    rng = np.random.default_rng([root_seed, int(body.get("seed", 0)), 7])
+    seed = body.get("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        bad(f"{at}.seed", f"expected an integer >= 0, found {seed!r}")
+        return None
+    rng = np.random.default_rng([root_seed, seed, 7])
     d = len(bounds)
     if kind == "lhs":
         u = (rng.permuted(np.tile(np.arange(n), (d, 1)), axis=1).T + rng.random((n, d))) / n

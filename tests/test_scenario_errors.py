@@ -103,8 +103,7 @@ CASES = [
     case("baseline-not-in-study", "name: x\nregimes: [coordinated]\nbaseline: territorial\n",
          "found 'territorial'"),
     case("regime-given-as-a-list", "name: x\nregimes: [{regime: [coordinated]}]\n",
-         "regimes[0].regime", bug="_check_regimes tests `base not in REGIMES` on an unhashable "
-         "value: TypeError traceback instead of 'unknown regime'"),
+         "regimes[0].regime"),
     # --- sweeps
     case("empty-sweep-list", "name: x\nsweep:\n  region.reach_hours: []\n",
          "sweep.factorial.region.reach_hours: empty list"),
@@ -123,17 +122,13 @@ CASES = [
          "expected a list of values or a range"),
     case("range-step-nan",
          "name: x\nsweep:\n  region.reach_hours: {from: 1, to: 10, step: .nan}\n",
-         "region.reach_hours", bug="_values: a NaN step passes the `step == 0` and direction "
-         "checks, then int(nan) raises ValueError (traceback)"),
+         "region.reach_hours"),
     case("range-to-infinity",
          "name: x\nsweep:\n  region.reach_hours: {from: 1, to: .inf, step: 1}\n",
-         "region.reach_hours", bug="_values: an infinite bound reaches int(inf): OverflowError "
-         "traceback instead of an error naming the range"),
+         "region.reach_hours"),
     case("range-too-many-values",
          "name: x\nsweep:\n  region.reach_hours: {from: 1, to: 10, num: 4611686018427387904}\n",
-         "max_runs", bug="_values expands a range before the plan size is checked against "
-         "max_runs: np.linspace(num=2**62) fails with a traceback (and a large step range or "
-         "factorial product is materialised in full, exhausting memory)"),
+         "max_runs"),
     case("zip-length-mismatch",
          "name: x\nsweep:\n  zip: {region.reach_hours: [1, 2], region.n_cities: [3, 4, 5]}\n",
          "sweep.zip: zipped parameters need lists of equal length, found lengths [2, 3]"),
@@ -150,8 +145,7 @@ CASES = [
          "sweep.random: expected {samples: n, bounds:"),
     case("lhs-seed-not-a-number",
          "name: x\nsweep:\n  lhs: {samples: 3, seed: abc, bounds: {region.reach_hours: [1, 5]}}\n",
-         "sweep.lhs.seed", bug="_sample calls int(body['seed']) unchecked: ValueError traceback "
-         "for 'abc' (and for -1; 1.5 is silently truncated)"),
+         "sweep.lhs.seed"),
     case("unknown-sweep-kind",
          "name: x\nsweep:\n  factorial: {region.reach_hours: [1]}\n"
          "  zipp: {region.n_cities: [3]}\n",
@@ -165,9 +159,7 @@ CASES = [
     case("name-with-slash", "name: a/b\n", "name: expected letters, digits"),
     case("name-absolute", "name: /etc\n", "name: expected letters, digits"),
     case("name-hidden", "name: .hidden\n", "name: expected letters, digits"),
-    case("name-trailing-newline", 'name: "quick\\n"\n', "names the results folder",
-         bug="NAME_RE ends in `$`, which matches before a trailing newline, so 'quick\\n' "
-         "passes and names a folder with a newline; use re.fullmatch or \\Z"),
+    case("name-trailing-newline", 'name: "quick\\n"\n', "names the results folder"),
     case("regime-name-traversal", "name: x\nregimes: [{name: ../evil, regime: coordinated}]\n",
          "regimes[0].name: expected letters, digits"),
     case("regime-name-with-slash", "name: x\nregimes: [{name: a/b, regime: coordinated}]\n",
@@ -263,9 +255,6 @@ def test_every_problem_is_reported_at_once(tmp_path, capsys):
     assert err.count("error: ") == 5
 
 
-@pytest.mark.xfail(strict=True, reason="the lhs/random bounds check suggests the very path "
-                   "it rejects ('did you mean hazard.kind' for hazard.kind): it should only "
-                   "say the parameter is not numeric")
 def test_a_non_numeric_lhs_bound_is_not_suggested_as_its_own_correction(tmp_path, capsys):
     path = _write(tmp_path, "name: x\nsweep:\n  lhs: {samples: 3, bounds: {hazard.kind: [1, 5]}}\n",
                   {})
@@ -275,9 +264,6 @@ def test_a_non_numeric_lhs_bound_is_not_suggested_as_its_own_correction(tmp_path
     assert "did you mean 'hazard.kind'" not in err
 
 
-@pytest.mark.xfail(strict=True, reason="PyYAML keeps the last of duplicate keys silently, so "
-                   "a second `sweep:` or `seed:` replaces the first without a word; _Lines "
-                   "(which walks the node tree) could report duplicates")
 def test_a_duplicate_key_is_refused(tmp_path, capsys):
     path = _write(tmp_path, "name: x\nseed: 1\nseed: 2\n", {})
     assert main(["validate", str(path)]) == 2
