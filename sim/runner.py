@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -20,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, ProcessPoolExecutor, wait
@@ -262,6 +264,19 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 
 @contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Processes started inside ignore Ctrl-C (an ignored signal stays ignored across exec)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
 def dask_executor(address: str | None = None, workers: int = 1) -> Iterator[Executor]:
     """A concurrent.futures Executor on a dask.distributed cluster: the scheduler at `address`
     (e.g. tcp://10.0.0.5:8786, or a SLURMCluster's), or else a local cluster of `workers`
@@ -275,9 +290,11 @@ def dask_executor(address: str | None = None, workers: int = 1) -> Iterator[Exec
             'optional extra with: pip install -e ".[dask]"') from None
     with contextlib.ExitStack() as stack:
         if address is None:
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None))
+            # Its processes start with Ctrl-C ignored (inherited): the parent stops them.
+            with _sigint_ignored():
+                cluster = stack.enter_context(LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True,
+                    dashboard_address=None, silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
         else:
             try:
@@ -381,7 +398,11 @@ def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Execu
             "a worker process died before finishing its chunk (killed, or out of memory?): "
             f"{type(lost).__name__}: {str(lost).rstrip('.')}. {n_done} of {n_chunks} chunks "
             f"are finished and saved in {out_dir}; run the same command again to compute the "
-            "rest (with fewer --workers if memory is short).") from None
+            "rest (with fewer --workers if memory is short)."
+            + ("" if n_done > len(finished) or executor is not None else
+               " If no worker ever started: a script that calls sim.run_study(workers=N) "
+               "must do so under `if __name__ == \"__main__\":` (workers are spawned and "
+               "import the script).")) from None
     return manifest
 
 

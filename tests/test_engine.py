@@ -232,3 +232,11 @@ def test_scheduler_with_the_process_executor_is_refused(tmp_path, capsys):
     assert main([str(path), "--executor", "process", "--scheduler", "tcp://127.0.0.1:1",
                  "--out", str(tmp_path / "o")]) == 2
     assert "--executor dask" in capsys.readouterr().err
+
+
+def test_cli_starts_a_local_dask_cluster(reference, tmp_path):
+    pytest.importorskip("distributed")
+    path = write_yaml(tmp_path / "small.yaml", SMALL)
+    assert main([str(path), "--executor", "dask", "--workers", "2", "--out",
+                 str(tmp_path / "local"), "--quiet", "--no-charts"]) == 0
+    _same(tmp_path / "local" / "small", reference)
