@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import matplotlib
+
+matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -18,19 +21,16 @@ from matplotlib.colors import LogNorm
 CITIES_DIR = "cities"
 WORDS = {
     "en": {"day": "day {d:.1f}", "intensity": "Hazard intensity (relative to the peak)",
-           "note": "One run per regime (replication 0, same seed, same hazard). Circle area: "
-                   "population; colour: intensity; lines: rivers.",
-           "city": "City", "days": "Days since start", "hazard": "hazard present",
-           "warned": "warned", "arrived": "arrived", "reported": "origin reported",
-           "detected": "origin detected",
-           "tl_note": "One run per regime (replication 0). Bars: hazard above 1% of its peak; "
+           "note": "n = 1 run per regime (replication 0, same seed, same hazard). Circle area: "
+                   "population; colour: intensity; arrows: rivers.",
+           "days": "Time since start (days)",
+           "tl_note": "n = 1 run per regime (replication 0). Bars: hazard above 1% of its peak; "
                       "triangle: warning received; dot: arrival."},
     "zh": {"day": "第{d:.1f}天", "intensity": "风险强度（相对峰值）",
-           "note": "每种模式一次运行（第0次重复，同一随机种子、同一风险）。"
-                   "圆面积：人口；颜色：强度；线：河流。",
-           "city": "城市", "days": "事件开始后天数", "hazard": "风险存在", "warned": "收到预警",
-           "arrived": "风险到达", "reported": "发生地报告", "detected": "发生地发现",
-           "tl_note": "每种模式一次运行（第0次重复）。条：风险超过峰值的1%；"
+           "note": "每种模式n = 1次运行（第0次重复，同一随机种子、同一风险）。"
+                   "圆面积：人口；颜色：强度；箭头：河流。",
+           "days": "事件开始后时间（天）",
+           "tl_note": "每种模式n = 1次运行（第0次重复）。条：风险超过峰值的1%；"
                       "三角：收到预警；圆点：风险到达。"},
 }
 
@@ -105,8 +105,9 @@ def incident_map(runs: pd.DataFrame, data, style, snapshots: int = 4):
                 spine.set_color("#cccccc")
             if row == 0:
                 ax.set_title(words["day"].format(d=(step + 1) * hours / 24), fontsize=8)
-            if col == 0:
-                ax.set_ylabel(style.label(regime), fontsize=8)
+            if col == 0:  # a row title, not an axis label: the map has no axes
+                ax.text(-0.08, 0.5, style.label(regime), transform=ax.transAxes, rotation=90,
+                        ha="right", va="center", fontsize=8)
     if scatter is not None:
         bar = fig.colorbar(scatter, ax=axes, shrink=0.8, pad=0.02)
         bar.set_label(words["intensity"])

@@ -346,12 +346,14 @@ class RiskModel(mesa.Model):
         column[inc.origin] = 1.0
 
     def _series_row(self, t: int, live: list[Incident]) -> tuple:
-        warned = reached = 0
+        """Cities warned of / reached by at least one live incident (each city counted once)."""
+        warned = np.zeros(self.n, dtype=bool)
+        reached = np.zeros(self.n, dtype=bool)
         for inc in live:
-            warned += int(((inc.informed >= 0) & (inc.informed <= t)).sum())
-            reached += int((inc.arrival >= 0).sum())
+            warned |= (inc.informed >= 0) & (inc.informed <= t)
+            reached |= inc.arrival >= 0
         row = (float(self.intensity.sum()) if live else 0.0, self._loss_step if live else 0.0,
-               warned, reached, len(live))
+               int(warned.sum()), int(reached.sum()), len(live))
         self._loss_step = 0.0
         return row
 

@@ -30,10 +30,11 @@ from matplotlib.colors import Normalize
 from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import MaxNLocator
 
-from sim import fonts
+from sim import fonts, maps
 from sim.analysis import mean_ci
 from sim.metrics import OUTCOMES
 from sim.params import BY_PATH
+from sim.scenario import CHARTS
 
 _MPL = tuple(int(p) for p in matplotlib.__version__.split(".")[:2])
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
@@ -91,7 +92,7 @@ WORDS = {
         "plus": " + ",
     },
 }
-CHART_NAMES = ("regime_comparison", "sweep_response", "timeseries", "heatmap", "tradeoff")
+CHART_NAMES = CHARTS  # one catalogue: sim.scenario validates the names users write
 FORMATS = ("pdf", "svg", "png")
 
 
@@ -570,7 +571,7 @@ def tradeoff(runs: pd.DataFrame, style: Style, loss: str = "total_loss"):
 
 # --- availability and drawing -----------------------------------------------------------------
 def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
-                swept: list[str]) -> str | None:
+                swept: list[str], incidents_recorded: bool = True) -> str | None:
     """Why chart `name` cannot be drawn for this study (None if it can)."""
     if name == "sweep_response" and not numeric_swept(runs, swept):
         return ("it needs a sweep over a numeric parameter with two or more values; this study "
@@ -587,6 +588,9 @@ def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
                    + (f"only {grid[0]} qualifies" if grid else "none qualifies"))
         return ("it needs a grid sweep over two numeric parameters (each with 2 to "
                 f"{MAX_GRID_VALUES} values); {has}")
+    if name in ("incident_map", "incident_timeline") and not incidents_recorded:
+        return ("it needs per-city series; set record: {cities: true} in the scenario and "
+                "re-run")
     if name == "tradeoff":
         if "total_loss" not in runs:
             return "it needs the total_loss outcome"
@@ -616,6 +620,10 @@ def render(name: str, results, lang: str = "en", **options):
             return heatmap(runs, style, swept, **options)
         if name == "tradeoff":
             return tradeoff(runs, style, **options)
+        if name == "incident_map":
+            return maps.incident_map(runs, maps.load(results.path), style, **options)
+        if name == "incident_timeline":
+            return maps.incident_timeline(runs, maps.load(results.path), style, **options)
     raise ChartError(f"unknown chart {name!r}; expected one of {', '.join(CHART_NAMES)}")
 
 
@@ -655,7 +663,8 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     reasons = {n: "it is not in the chart catalogue of sim.plots yet"
                for n in names if n not in CHART_NAMES}
     reasons |= {n: r for n in names if n in CHART_NAMES
-                and (r := unavailable(n, results.runs, results.series, swept))}
+                and (r := unavailable(n, results.runs, results.series, swept,
+                                      maps.load(results.path) is not None))}
     if explicit and reasons:
         raise ChartError("; ".join(f"chart {n!r} cannot be drawn for {results.name}: {r}"
                                    for n, r in reasons.items()))
@@ -706,6 +715,10 @@ CAPTIONS = {
                    "colour scale.",
         "tradeoff": "Total loss against coordination cost: single runs and the regime mean with "
                     "its 95% CI.",
+        "incident_map": "One incident per regime on the region's map: intensity by city at "
+                        "moments of the incident.",
+        "incident_timeline": "One incident per regime: when the hazard was in each city, when "
+                             "the warning came, when it arrived.",
     },
     "zh": {
         "regime_comparison": "各治理模式的结果分布，标出均值及其95%置信区间。",
@@ -713,6 +726,9 @@ CAPTIONS = {
         "timeseries": "单个参数点上累计损失与已预警城市数随时间的变化（中位数及50%/90%区间）。",
         "heatmap": "双参数扫描下结果的均值热图：每种治理模式一幅，色标统一。",
         "tradeoff": "总损失与协调成本的权衡：单次运行及各治理模式均值的95%置信区间。",
+        "incident_map": "每种治理模式一次事件在区域地图上的演变：各城市不同时刻的风险强度。",
+        "incident_timeline": "每种治理模式一次事件：风险在各城市存在的时间、"
+                             "收到预警与风险到达的时刻。",
     },
 }
 

@@ -39,7 +39,9 @@ TOP_KEYS = {
 }
 REGIME_KEYS = ("name", "regime", "label", "label_zh", "set")
 SWEEP_KINDS = ("factorial", "zip", "lhs", "random", "points")
-CHARTS = ("regime_comparison", "sweep_response", "timeseries")
+# The chart catalogue (drawn by sim.plots; listed here so validation needs no plotting).
+CHARTS = ("regime_comparison", "sweep_response", "timeseries", "heatmap", "tradeoff",
+          "incident_map", "incident_timeline")
 DEFAULT_MAX_RUNS = 200_000
 MAX_RANGE_VALUES = 100_000  # one swept range; the whole plan is bounded by max_runs
 
