@@ -198,7 +198,8 @@ def cmd_run(args, argv) -> int:
     for line in res.headline():
         print(line)
     print(f"\n{scenario.n_runs} runs of '{scenario.name}' done.")
-    print(f"Results: {out_dir}/  (runs.csv, summary.csv, differences.csv, manifest.json)")
+    print(f"Results: {out_dir}/  (report.html, report.md, runs.csv, summary.csv, "
+          "differences.csv, manifest.json)")
     if not args.no_charts:
         print(f"Charts:  {out_dir / 'figures'}/  (PDF, SVG and PNG)")
     return 0
@@ -242,12 +243,16 @@ def _dry_run(scenario, out_dir: Path, workers: int) -> int:
 
 
 def cmd_plot(args, argv) -> int:
+    from sim.plots import ChartError
     from sim.study import open_results
 
     res = open_results(args.results)
     written = []
-    for lang in args.lang or ("en", "zh"):
-        written += res.plot(args.chart, lang)
+    try:
+        for lang in args.lang or ("en", "zh"):
+            written += res.plot(args.chart, lang)
+    except ChartError as exc:
+        raise UsageError(str(exc)) from None
     print(f"{len(written)} files written to {res.path / 'figures'}/")
     return 0
 

@@ -84,7 +84,7 @@ class Results:
         if not diffs.empty:
             out.append(self.path / "differences.csv")
             _atomic_csv(diffs, out[-1])
-        return out
+        return out + analysis.write_attribution(self)
 
     def plot(self, charts: list[str] | None = None, lang: str = "en") -> list[Path]:
         from sim import plots
@@ -112,9 +112,12 @@ def _write_resolved(out_dir: Path, resolved: dict[str, Any]) -> None:
 
 def _finalise(results: Results, charts: bool, langs: tuple[str, ...]) -> Results:
     results.write_tables()
-    if charts:
+    if charts:  # the report embeds the figures, so it comes with them
         for lang in langs:
             results.plot(lang=lang)
+        from sim.report import write_report
+
+        write_report(results, langs)
     return results
 
 
