@@ -58,15 +58,20 @@ def _first_runs(runs: pd.DataFrame, frame: pd.DataFrame, order: list[str]) -> li
     return picks
 
 
-def incident_map(runs: pd.DataFrame, data, style, snapshots: int = 4):
-    """Small multiples: one row per regime, columns at moments of the incident."""
+def _recorded(runs: pd.DataFrame, data, style):
+    """(frame, regions, picks, words) for the recorded runs, or None when there are none."""
     if data is None:
         return None
     frame, regions = data
     picks = _first_runs(runs, frame, style.order)
-    if not picks:
+    return (frame, regions, picks, WORDS[style.lang]) if picks else None
+
+
+def incident_map(runs: pd.DataFrame, data, style, snapshots: int = 4):
+    """Small multiples: one row per regime, columns at moments of the incident."""
+    if (recorded := _recorded(runs, data, style)) is None:
         return None
-    words = WORDS[style.lang]
+    frame, regions, picks, words = recorded
     active = frame[frame["intensity"] > 0]
     if active.empty:
         return None
@@ -119,13 +124,9 @@ def incident_map(runs: pd.DataFrame, data, style, snapshots: int = 4):
 
 def incident_timeline(runs: pd.DataFrame, data, style):
     """Per city: when the hazard was there, when the warning came, when it arrived."""
-    if data is None:
+    if (recorded := _recorded(runs, data, style)) is None:
         return None
-    frame, regions = data
-    picks = _first_runs(runs, frame, style.order)
-    if not picks:
-        return None
-    words = WORDS[style.lang]
+    frame, regions, picks, words = recorded
     region = regions[picks[0][1]]
     n = len(region["ids"])
     names = region["names_zh"] if style.lang == "zh" else region["names_en"]
