@@ -76,10 +76,14 @@ def incident_map(runs: pd.DataFrame, data, style, snapshots: int = 4):
     if active.empty:
         return None
     hours = regions[picks[0][1]]["step_hours"]
-    first, last = int(active["step"].min()), int(active["step"].max())
-    steps = np.unique(np.linspace(first, first + 0.6 * (last - first), snapshots).round()
-                      .astype(int))
     peak = float(active["intensity"].max())
+    # Snapshots when the hazard peaks in successive cities of the first regime's run, so a
+    # slug that takes days between cities is caught in each of them.
+    first_run = active[(active["run_id"] == picks[0][1]) & (active["intensity"] > peak * 1e-3)]
+    peaks = np.unique(first_run.loc[first_run.groupby("city")["intensity"].idxmax(), "step"])
+    if len(peaks) == 0:
+        return None
+    steps = peaks[np.unique(np.linspace(0, len(peaks) - 1, snapshots).round().astype(int))]
     norm = LogNorm(vmin=peak * 1e-3, vmax=peak)
     fig, axes = plt.subplots(len(picks), len(steps), figsize=(7.2, 1.9 * len(picks) + 0.6),
                              squeeze=False)
@@ -110,6 +114,11 @@ def incident_map(runs: pd.DataFrame, data, style, snapshots: int = 4):
                 spine.set_color("#cccccc")
             if row == 0:
                 ax.set_title(words["day"].format(d=(step + 1) * hours / 24), fontsize=8)
+            if row == 0 and col == 0:  # name the cities once
+                names = region["names_zh"] if style.lang == "zh" else region["names_en"]
+                for x, y, name in zip(lon, lat, names, strict=True):
+                    ax.annotate(name, (x, y), xytext=(0, -7), textcoords="offset points",
+                                ha="center", va="top", fontsize=5, color="#333333")
             if col == 0:  # a row title, not an axis label: the map has no axes
                 ax.text(-0.08, 0.5, style.label(regime), transform=ax.transAxes, rotation=90,
                         ha="right", va="center", fontsize=8)
