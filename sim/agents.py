@@ -97,7 +97,7 @@ class City(mesa.Agent):
         m = self.model
         i = self.idx
         if incident.informed[i] == NEVER or step < incident.informed[i]:
-            hours = m.p["preparedness.activation_hours"]
+            hours = m.activation_hours[i]
             if i != incident.origin:
                 hours += (1.0 - m.trust[i, incident.origin]) * m.p["trust.delay_hours"]
             incident.informed[i] = step

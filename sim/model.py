@@ -116,6 +116,16 @@ class RiskModel(mesa.Model):
         self.loss_rate = region.gdp_tn_cny * 1e4 * self.step_hours / (365 * 24)  # 1e8 CNY/step
         per_6h = np.minimum(0.99, p["sensing.monitoring_prob"] * np.array(
             [TIER_MONITORING[t] for t in region.tiers]))
+        self.activation_hours = np.full(n, p["preparedness.activation_hours"])
+        self.protection = np.full(n, p["protection.reduction"])
+        for city, settings in p["region.city_overrides"].items():
+            try:
+                j = region.index(city)
+            except ValueError as exc:
+                raise ValueError(f"region.city_overrides: {exc}") from None
+            per_6h[j] = settings.get("monitoring_prob", per_6h[j])
+            self.activation_hours[j] = settings.get("activation_hours", self.activation_hours[j])
+            self.protection[j] = settings.get("protection", self.protection[j])
         self.monitoring = 1.0 - (1.0 - per_6h) ** (self.step_hours / 6.0)  # chance per step
         self.loss = np.zeros(n)
         self.intensity = np.zeros(n)
@@ -307,10 +317,9 @@ class RiskModel(mesa.Model):
         """7. Losses: exposure x vulnerability x damage(intensity), less local protection.
 
         Damage shares of overlapping incidents add up to at most a city's whole output."""
-        protect_share = self.p["protection.reduction"]
         shares = []
         for inc in live:
-            protect = np.where((inc.ready >= 0) & (inc.ready <= t), 1.0 - protect_share, 1.0)
+            protect = np.where((inc.ready >= 0) & (inc.ready <= t), 1.0 - self.protection, 1.0)
             shares.append(inc.hazard.damage() * inc.vulnerability * protect)
         total = np.sum(shares, axis=0)
         scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)

@@ -45,6 +45,8 @@ class Param:
             return "a list of {kind, origin, start_day, magnitude}"
         if self.kind == "rates":
             return "a mapping of hazard kind to a rate >= 0, or to {tier: rate}"
+        if self.kind == "overrides":
+            return "a mapping of city id to {monitoring_prob, activation_hours, protection}"
         rng = ""
         if self.low is not None and self.high is not None:
             rng = f" in [{self.low:g}, {self.high:g}]"
@@ -80,6 +82,8 @@ class Param:
             return _events(value)
         if self.kind == "rates":
             return _rates(value)
+        if self.kind == "overrides":
+            return _overrides(value)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError(f"expected {self.expected()}, found {value!r}")
         try:
@@ -154,6 +158,31 @@ def _rates(value: Any) -> dict:
     return out
 
 
+CITY_KEYS = {"monitoring_prob": (0.0, 1.0), "activation_hours": (0.0, 720.0),
+             "protection": (0.0, 0.99)}
+
+
+def _overrides(value: Any) -> dict:
+    """Per-city settings {city_id: {key: value}}; city ids are checked against the region."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of city ids to settings, found {value!r}")
+    out = {}
+    for city, settings in value.items():
+        if not isinstance(settings, dict):
+            raise ValueError(f"{city}: expected a mapping such as {{monitoring_prob: 0.9}}, "
+                             f"found {settings!r}")
+        for key, v in settings.items():
+            if key not in CITY_KEYS:
+                raise ValueError(f"{city}.{key}: unknown setting{suggest(str(key), CITY_KEYS)};"
+                                 f" expected {', '.join(CITY_KEYS)}")
+            low, high = CITY_KEYS[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not low <= v <= high:
+                raise ValueError(f"{city}.{key}: expected a number in [{low:g}, {high:g}], "
+                                 f"found {v!r}")
+        out[str(city)] = {k: float(v) for k, v in settings.items()}
+    return out
+
+
 def suggest(word: str, options) -> str:
     """A ' (did you mean ...?)' hint for a misspelt key or value, or ''."""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
@@ -194,6 +223,10 @@ PARAMS: tuple[Param, ...] = (
        "lognormal populations (0 = all equal).", "城市规模异质性", "", 0.0, 3.0),
     _P("region.core_ratio", 8.0, "float", "core_periphery: the megacity's size as a multiple "
        "of a satellite's.", "核心城市规模倍数", "", 1.0, 100.0),
+    _P("region.city_overrides", {}, "overrides", "Per-city settings that replace the ones "
+       "derived from size, e.g. {harbin: {monitoring_prob: 0.9, activation_hours: 2, "
+       "protection: 0.4}} (keys: " + ", ".join(("monitoring_prob", "activation_hours",
+                                                 "protection")) + ").", "城市个别设定"),
     _P("region.interception", 0.0, "float", "Share of river-borne hazard removed at every "
        "border section (interception works, 断面拦截).", "断面拦截比例", "", 0.0, 1.0),
     # --- hazards: the scripted event and stochastic ones --------------------------------------

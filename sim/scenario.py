@@ -350,6 +350,11 @@ def _check_world(p: dict[str, Any]) -> None:
         region.index(p["hazard.origin"])
     except ValueError as exc:
         raise ValueError(f"hazard.origin: {exc}") from None
+    for city in p["region.city_overrides"]:
+        try:
+            region.index(city)
+        except ValueError as exc:
+            raise ValueError(f"region.city_overrides: {exc}") from None
     for i, event in enumerate(p["hazard.events"]):
         try:
             region.index(event["origin"])

@@ -147,3 +147,18 @@ def test_step_length_is_configurable_and_results_scale_sensibly():
     three = RiskModel(rng=0, time__step_hours=3.0).run()
     assert three["total_loss"] == pytest.approx(six["total_loss"], rel=0.25)
     assert BY_PATH["time.step_hours"].default == 6.0
+
+
+def test_a_scenario_can_override_a_citys_derived_capacities():
+    base = dict(regime="coordinated", region__kind="songhua", hazard__origin="jilin")
+    derived = RiskModel(rng=0, **base)
+    tuned = RiskModel(rng=0, region__city_overrides={
+        "jilin": {"monitoring_prob": 0.0}, "harbin": {"activation_hours": 48, "protection": 0}},
+        **base)
+    assert derived.monitoring[0] > 0 and tuned.monitoring[0] == 0.0
+    assert tuned.activation_hours[2] == 48 and tuned.protection[2] == 0.0
+    assert np.isnan(tuned.run()["detection_delay"])  # Jilin never notices its own spill
+    with pytest.raises(ValueError, match=r"unknown city 'harbn'.*did you mean 'harbin'"):
+        RiskModel(region__kind="songhua", region__city_overrides={"harbn": {"protection": 0.1}})
+    with pytest.raises(ValueError, match="did you mean 'protection'"):
+        RiskModel(region__kind="songhua", region__city_overrides={"harbin": {"protect": 0.1}})
