@@ -44,6 +44,7 @@ CHARTS = ("regime_comparison", "sweep_response", "timeseries", "heatmap", "trade
           "incident_map", "incident_timeline")
 DEFAULT_MAX_RUNS = 200_000
 MAX_RANGE_VALUES = 100_000  # one swept range; the whole plan is bounded by max_runs
+HARD_MAX_POINTS = 5_000_000  # sweep points built even with --yes (memory, not patience)
 
 
 class ScenarioError(Exception):
@@ -294,7 +295,8 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         bad("baseline", f"expected one of the study's regimes {keys}, found {baseline!r}"
                         f"{suggest(str(baseline), keys)}")
 
-    points, swept = _check_sweep(data.get("sweep"), bad, root_seed)
+    limit = HARD_MAX_POINTS if confirm_large else max_runs
+    points, swept = _check_sweep(data.get("sweep"), bad, root_seed, limit)
     for path in swept:
         if path in overrides:
             problems.append(f"--set {path}: this parameter is swept by the scenario; "
@@ -473,7 +475,18 @@ def _check_path_values(path: str, values: list, at: str, bad) -> list | None:
     return out
 
 
-def _check_sweep(sweep, bad, root_seed: int) -> tuple[list[dict[str, Any]], list[str]]:
+def _too_many(count: int, limit: int, at: str, bad) -> bool:
+    """Refuse a sweep before building it when it alone exceeds the plan limit."""
+    if count <= limit:
+        return False
+    bad(at, f"the sweep has {count:,} points, more than max_runs ({limit:,}) allows; raise "
+            "max_runs in the file or pass --yes (at most "
+            f"{HARD_MAX_POINTS:,} points can be built)")
+    return True
+
+
+def _check_sweep(sweep, bad, root_seed: int, limit: int = DEFAULT_MAX_RUNS
+                 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Expand the sweep into a list of points (dicts of path -> value)."""
     if sweep is None:
         return [{}], []
@@ -493,9 +506,9 @@ def _check_sweep(sweep, bad, root_seed: int) -> tuple[list[dict[str, Any]], list
         if kind == "points":
             block = _points(body, at, bad)
         elif kind in ("factorial", "zip"):
-            block = _grid(kind, body, at, bad)
+            block = _grid(kind, body, at, bad, limit)
         else:
-            block = _sample(kind, body, at, bad, root_seed)
+            block = _sample(kind, body, at, bad, root_seed, limit)
         if block is None:
             continue
         paths = list(dict.fromkeys(path for point in block for path in point))
@@ -506,12 +519,15 @@ def _check_sweep(sweep, bad, root_seed: int) -> tuple[list[dict[str, Any]], list
         blocks.append(block)
     if not blocks:
         return [{}], swept
+    if _too_many(math.prod(len(b) for b in blocks), limit, "sweep", bad):
+        return [{}], swept
     points = [dict(itertools.chain.from_iterable(p.items() for p in combo))
               for combo in itertools.product(*blocks)]
     return points, swept
 
 
-def _grid(kind: str, body, at: str, bad) -> list[dict[str, Any]] | None:
+def _grid(kind: str, body, at: str, bad, limit: int = DEFAULT_MAX_RUNS
+          ) -> list[dict[str, Any]] | None:
     if not isinstance(body, dict) or not body:
         bad(at, f"expected a mapping of parameter paths to values, found {body!r}")
         return None
@@ -532,10 +548,13 @@ def _grid(kind: str, body, at: str, bad) -> list[dict[str, Any]] | None:
             return None
         return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(),
                                                                      strict=True)]
+    if _too_many(math.prod(len(v) for v in columns.values()), limit, at, bad):
+        return None
     return [dict(zip(columns, row, strict=True)) for row in itertools.product(*columns.values())]
 
 
-def _sample(kind: str, body, at: str, bad, root_seed: int) -> list[dict[str, Any]] | None:
+def _sample(kind: str, body, at: str, bad, root_seed: int, limit: int = DEFAULT_MAX_RUNS
+            ) -> list[dict[str, Any]] | None:
     """Latin hypercube or plain random samples over bounds {samples: n, bounds: {p: [lo, hi]}}."""
     if not isinstance(body, dict) or set(body) - {"samples", "bounds", "seed"} or \
             "samples" not in body or "bounds" not in body:
@@ -544,6 +563,8 @@ def _sample(kind: str, body, at: str, bad, root_seed: int) -> list[dict[str, Any
     n = body["samples"]
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         bad(f"{at}.samples", f"expected an integer >= 1, found {n!r}")
+        return None
+    if _too_many(n, limit, f"{at}.samples", bad):
         return None
     bounds = body["bounds"]
     if not isinstance(bounds, dict) or not bounds:

@@ -291,11 +291,6 @@ HUGE = {
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS as a safety net")
-@pytest.mark.xfail(strict=True, reason="sim/scenario.py expands a sweep before the plan size is "
-                   "checked: a factorial of three 1,000-value ranges (10^9 points) or "
-                   "lhs samples: 10^9 is materialised (MemoryError traceback, or all the "
-                   "machine's memory); count the points first and refuse with the max_runs "
-                   "message")
 @pytest.mark.parametrize("kind", sorted(HUGE))
 def test_a_sweep_too_large_to_expand_is_refused_before_it_is_built(kind, tmp_path):
     path = _write(tmp_path, HUGE[kind], {})
