@@ -9,6 +9,7 @@ resume.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -162,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     except WorkerLost as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # e.g. `python run.py list | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("\ninterrupted: finished runs are saved; run the same command again to resume.",
               file=sys.stderr)
