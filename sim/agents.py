@@ -72,10 +72,9 @@ class City(mesa.Agent):
         refund of the external share 1 - s_own restores the optimum (Pigou).
         """
         p = self.model.p
-        w = p["responsibility.external_weight"]
-        gamma = p["source_control.cost"]
-        if incident.central_command:
-            w, gamma = 1.0, gamma / p["escalation.resource_factor"]
+        # Under the centre's unified command effort is sized for the whole region.
+        w = 1.0 if incident.central_command else p["responsibility.external_weight"]
+        gamma = self.model.control_cost_scale(incident)
         weight = np.full(spared.shape[1], w)
         weight[self.idx] = 1.0
         # Costs others carry count with the same weight as others' losses, so an origin that

@@ -281,21 +281,24 @@ class RiskModel(mesa.Model):
             inc.next_decision = self.n_steps
             return
         effort = self.cities[inc.origin].choose_source_control(inc, EFFORTS, spared)
-        cost = self.p["source_control.cost"] * EFFORTS**2 / 2
+        cost = self.control_cost_scale(inc) * EFFORTS**2 / 2
         inc.hazard.control = effort
         inc.efforts.append(effort)
         inc.optima.append(float(EFFORTS[np.argmax(spared.sum(axis=1) - cost)]))
         self.settle_costs(inc, spared[round(effort * (len(EFFORTS) - 1))], effort)
+
+    def control_cost_scale(self, inc: Incident) -> float:
+        """gamma of source control for this incident: the centre's resources cut it once it
+        has taken unified command."""
+        gamma = self.p["source_control.cost"]
+        return gamma / self.p["escalation.resource_factor"] if inc.central_command else gamma
 
     def settle_costs(self, inc: Incident, spared: np.ndarray, effort: float) -> None:
         """8. Money: who pays for source control. The fund refunds `payout_share` of the cost
         (collected from the cities by GDP or by benefit, plus outside incentives); affected
         cities carry `assist_share` in proportion to what the effort spares them."""
         p = self.p
-        gamma = p["source_control.cost"]
-        if inc.central_command:
-            gamma /= p["escalation.resource_factor"]
-        total = gamma * effort**2 / 2
+        total = self.control_cost_scale(inc) * effort**2 / 2
         if total <= 0:
             return
         payout = total * p["compensation.payout_share"]
