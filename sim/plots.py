@@ -621,9 +621,9 @@ def render(name: str, results, lang: str = "en", **options):
         if name == "tradeoff":
             return tradeoff(runs, style, **options)
         if name == "incident_map":
-            return maps.incident_map(runs, maps.load(results.path), style, **options)
+            return maps.incident_map(runs, results.cities, style, **options)
         if name == "incident_timeline":
-            return maps.incident_timeline(runs, maps.load(results.path), style, **options)
+            return maps.incident_timeline(runs, results.cities, style, **options)
     raise ChartError(f"unknown chart {name!r}; expected one of {', '.join(CHART_NAMES)}")
 
 
@@ -664,7 +664,7 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
                for n in names if n not in CHART_NAMES}
     reasons |= {n: r for n in names if n in CHART_NAMES
                 and (r := unavailable(n, results.runs, results.series, swept,
-                                      maps.load(results.path) is not None))}
+                                      results.cities is not None))}
     if explicit and reasons:
         raise ChartError("; ".join(f"chart {n!r} cannot be drawn for {results.name}: {r}"
                                    for n, r in reasons.items()))

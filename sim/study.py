@@ -10,6 +10,7 @@ The command line is a thin layer over these two functions.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from concurrent.futures import Executor
@@ -65,6 +66,13 @@ class Results:
             self._series = _read_chunks(self.path / runner.SERIES_DIR).sort_values(
                 ["run_id", "step"], ignore_index=True)
         return self._series
+
+    @functools.cached_property
+    def cities(self):
+        """Per-city series and regions of the recorded runs (sim.maps.load), or None."""
+        from sim import maps
+
+        return maps.load(self.path)
 
     @property
     def summary(self) -> pd.DataFrame:

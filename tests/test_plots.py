@@ -187,7 +187,8 @@ def _without(study, drop_series=False, drop_sweep=False, drop_costs=False, chart
     if charts is not None:
         manifest["scenario"]["charts"] = charts
     return SimpleNamespace(runs=runs, series=None if drop_series else study.series,
-                           manifest=manifest, path=study.path / name, name=name)
+                           manifest=manifest, path=study.path / name, name=name,
+                           cities=None)  # the stand-in folder records no per-city series
 
 
 def test_charts_without_their_data_draw_nothing(study):
