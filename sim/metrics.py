@@ -115,7 +115,7 @@ def compute(m: RiskModel) -> dict[str, float]:
         "escalations": sum(inc.escalated_step >= 0 for inc in incidents),
         "central_delay": _mean([(inc.central_step - inc.spec.start_step) * hours
                                 for inc in incidents if inc.central_command]),
-        "mean_trust": float(m.trust[~np.eye(m.n, dtype=bool)].mean()) if m.n > 1 else 1.0,
+        "mean_trust": m.mean_trust(),
         "min_trust": float(m.trust.min()),
         "net_burden_gini": gini(burden / m.region.population_m),
     }

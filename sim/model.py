@@ -23,7 +23,11 @@ from sim.regimes import regime_settings
 from sim.regions import build_region
 
 NEVER = -1
-SERIES = ("intensity_total", "loss_step", "cities_warned", "cities_reached", "incidents_live")
+SERIES = ("intensity_total", "loss_step", "cities_warned", "cities_reached", "incidents_live",
+          "mean_trust", "cooperation", "compensation_paid")
+# Per-city money and loss at the end of a run (100 million CNY), in net_burden's terms.
+ACCOUNTS = ("loss", "source_control_cost", "assist_cost", "fund_in", "fund_out", "sanctions",
+            "net_burden")
 # Monitoring strength by city tier, relative to a large city (bigger cities watch more).
 TIER_MONITORING = {"megacity": 1.6, "supercity": 1.3, "large": 1.0, "medium": 0.8, "small": 0.6}
 DECIDE_EVERY_HOURS = 24.0
@@ -139,6 +143,8 @@ class RiskModel(mesa.Model):
         # Pairwise trust T[i, j]: how much city i trusts city j's promises (信任机制).
         self.trust = np.full((n, n), p["trust.initial"])
         np.fill_diagonal(self.trust, 1.0)
+        # Each city's propensity to fulfil its duties (学习机制 adapts it across incidents).
+        self.cooperation = np.full(n, p["learning.initial_cooperation"])
         self.world = World(region, p, self.step_hours, self.loss_rate)
 
         # Incidents: the whole schedule is drawn now (common random numbers).
@@ -365,9 +371,27 @@ class RiskModel(mesa.Model):
             warned |= (inc.informed >= 0) & (inc.informed <= t)
             reached |= inc.arrival >= 0
         row = (float(self.intensity.sum()) if live else 0.0, self._loss_step if live else 0.0,
-               int(warned.sum()), int(reached.sum()), len(live))
+               int(warned.sum()), int(reached.sum()), len(live), self.mean_trust(),
+               float(self.cooperation.mean()), float(self.fund_out.sum()))
         self._loss_step = 0.0
         return row
+
+    def mean_trust(self) -> float:
+        """Mean trust between distinct cities (1 for a single city)."""
+        n = self.n
+        return float((self.trust.sum() - n) / (n * (n - 1))) if n > 1 else 1.0
+
+    def city_accounts(self) -> dict[str, np.ndarray]:
+        """Per city, in 100 million CNY: loss, what it paid, what it received, and the net
+        burden (loss + costs + fund contributions + sanctions - payouts; see ACCOUNTS)."""
+        sanctions = np.zeros(self.n)
+        for inc in self.incidents:
+            sanctions[inc.origin] += inc.sanction
+        out = {"loss": self.loss_by_city(), "source_control_cost": self.cost_paid.copy(),
+               "assist_cost": self.assist_paid.copy(), "fund_in": self.fund_in.copy(),
+               "fund_out": self.fund_out.copy(), "sanctions": sanctions}
+        out["net_burden"] = metrics.net_burden(self)
+        return out
 
     def loss_by_city(self) -> np.ndarray:
         return np.sum([inc.loss for inc in self.incidents], axis=0) if self.incidents else \

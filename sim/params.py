@@ -414,6 +414,10 @@ PARAMS: tuple[Param, ...] = (
     _P("trust.delay_hours", 12.0, "float", "Extra time a city takes to act on a warning from a "
        "city it does not trust at all (scaled by 1 - trust).", "不信任导致的延迟", "h",
        0.0, 500),
+    # --- learning across incidents (学习机制) -----------------------------------------------
+    _P("learning.initial_cooperation", 0.9, "float",
+       "Each city's initial propensity to fulfil its duties (source control for the region as "
+       "origin, assistance as affected city).", "初始合作倾向", "", 0.0, 1.0),
     # --- interest: compensation (利益机制) ---------------------------------------------------
     _P("compensation.payout_share", 0.0, "float",
        "Share of the origin's source-control cost refunded by the regional fund (区域间共补); "
