@@ -16,11 +16,27 @@ if TYPE_CHECKING:
     from sim.model import Incident, RiskModel
 
 NEVER = -1
+LENIENCY = {"none": 1.0, "self": 1.0, "superior": 0.5, "third_party": 0.0}  # x self_leniency
 
 
 def own_cost_share(p: dict) -> float:
     """Share of source-control cost the origin pays itself after refund and assistance."""
     return max(0.0, 1.0 - p["compensation.payout_share"] - p["responsibility.assist_share"])
+
+
+def detection_prob(p: dict) -> float:
+    """Chance a broken rule is found out: vertical and horizontal supervision together."""
+    vertical, horizontal = p["accountability.audit_prob"], p["accountability.peer_audit_prob"]
+    return 1.0 - (1.0 - vertical) * (1.0 - horizontal)
+
+
+def evaluation_stake(p: dict, criterion: str) -> float:
+    """What meeting a measured criterion is worth against failing it: reward + the penalty
+    avoided, discounted by the chance a lenient assessor would have passed the failure."""
+    if p["evaluation.assessor"] == "none" or not p[f"evaluation.{criterion}"]:
+        return 0.0
+    leniency = p["evaluation.self_leniency"] * LENIENCY[p["evaluation.assessor"]]
+    return 2.0 * p["evaluation.reward"] * (1.0 - leniency)
 
 
 class City(mesa.Agent):
@@ -38,65 +54,117 @@ class City(mesa.Agent):
     def decide_report(self, incident: Incident, detected_step: int) -> int:
         """When the origin reports what it detected (NEVER = it stays silent).
 
-        An origin below the reporting threshold stays silent ("no need to report while it stays
-        inside our boundary"). Otherwise it reports at once only if the expected sanction
-        (audit probability x penalty, 责任追究) outweighs its private cost of disclosure, drawn
-        per incident; else it holds the report back by info.report_delay_hours (迟报).
-        Either way of hiding is found out with the audit probability and sanctioned.
+        Below the reporting threshold the origin would rather stay silent ("no need to report
+        while it stays inside our boundary", 瞒报); otherwise it would rather hold the report
+        back by info.report_delay_hours (迟报). It reports at once, and at all, only when what
+        it expects to lose by hiding (its belief in being found out x the penalty, plus the
+        evaluation stake of the criterion hiding fails) outweighs its private cost of
+        disclosure, drawn per incident. Hiding is found out with the supervision's detection
+        probability and sanctioned; the city's belief is learned from its own experience.
         """
         m, p = self.model, self.model.p
-        cost = p["reporting.disclosure_cost"] * m.rng.lognormal(-0.125, 0.5)
-        audit_draw = m.rng.random()  # drawn every time so regimes stay paired
+        cost = p["reporting.disclosure_cost"] * incident.u_cost
+        deterrence = m.audit_belief[self.idx] * p["accountability.penalty"]
         typical = p[f"{incident.spec.kind}.magnitude"]
-        silent = incident.spec.magnitude < p["info.report_threshold"] * typical
+        silent = (incident.spec.magnitude < p["info.report_threshold"] * typical
+                  and deterrence + evaluation_stake(p, "honesty") < cost)
         delay = p["info.report_delay_hours"]
-        honest = p["accountability.audit_prob"] * p["accountability.penalty"] >= cost
-        if not silent and (delay <= 0 or honest):
+        late = delay > 0 and deterrence + evaluation_stake(p, "timeliness") < cost
+        if not silent and not late:
             return detected_step
         incident.concealed = True
-        if audit_draw < p["accountability.audit_prob"]:
+        incident.silent = silent
+        if incident.u_audit[self.idx] < detection_prob(p):
             incident.sanction = p["accountability.penalty"]
         return NEVER if silent else detected_step + m.hours_to_steps(delay)
 
+    def will_cooperate(self, draw: float) -> bool:
+        """Whether the city fulfils its duty this time: its learned propensity (学习机制)."""
+        return draw < self.model.cooperation[self.idx]
+
     def choose_source_control(self, incident: Incident, efforts: np.ndarray,
-                              spared: np.ndarray) -> float:
-        """Source-control effort a in [0, 1] as origin (发生地).
+                              spared: np.ndarray, w: float) -> tuple[float, float]:
+        """Source-control effort a in [0, 1] as origin (发生地), and what the duty to the region
+        costs the city itself against its selfish choice.
 
         `spared[k, j]` is the loss that effort `efforts[k]` would spare city j. The city picks
-        the effort that maximises own + w * others spared, minus the share of the cost
-        gamma * a^2 / 2 it pays itself. w is the weight it gives to other cities' losses: w = 0
-        is the Nash choice of a city that sweeps only its own doorstep (自扫门前雪), w = 1 the
-        regional optimum the responsibility rule asks of the origin. The fund's refund
-        (利益机制) and the affected cities' assistance (波及地为辅) lower the share it pays.
-        With linear damage and w = 0 this gives a = s_own * a_optimum / own_cost_share, so a
-        refund of the external share 1 - s_own restores the optimum (Pigou).
+        the effort that maximises own + w * others spared (weighted by its safety goal, 目标协同),
+        minus the share of the cost gamma * a^2 / 2 it pays itself. w = 0 is the Nash choice of
+        a city that sweeps only its own doorstep (自扫门前雪), w = 1 the regional optimum the
+        responsibility rule asks of the origin. The fund's refund (利益机制) and the affected
+        cities' assistance (波及地为辅) lower the share it pays. With linear damage and w = 0
+        this gives a = s_own * a_optimum / own_cost_share, so a refund of the external share
+        1 - s_own restores the optimum (Pigou).
         """
         p = self.model.p
-        # Under the centre's unified command effort is sized for the whole region.
-        w = 1.0 if incident.central_command else p["responsibility.external_weight"]
         gamma = self.model.control_cost_scale(incident)
-        weight = np.full(spared.shape[1], w)
-        weight[self.idx] = 1.0
-        # Costs others carry count with the same weight as others' losses, so an origin that
-        # already answers for the region (w = 1) is not pushed past the regional optimum.
+        safety = p["goals.safety_weight"]
         share = own_cost_share(p)
-        cost_weight = share + w * (1.0 - share)
-        value = spared @ weight - cost_weight * gamma * efforts**2 / 2
-        return float(efforts[int(np.argmax(value))])
+        own = safety * spared[:, self.idx] - share * gamma * efforts**2 / 2
+
+        def best(weight: float) -> int:
+            others = spared.sum(axis=1) - spared[:, self.idx]
+            # Costs others carry count with the same weight as others' losses, so an origin
+            # that answers for the region (w = 1) is not pushed past the regional optimum.
+            value = own + weight * (safety * others - (1.0 - share) * gamma * efforts**2 / 2)
+            return int(np.argmax(value))
+
+        k, k_selfish = best(w), best(0.0)
+        return float(efforts[k]), max(0.0, float(own[k_selfish] - own[k]))
+
+    def will_assist(self, draw: float, origin: int) -> bool:
+        """An affected city keeps its assist duty (波及地为辅) if it is willing and trusts the
+        origin enough (信任机制)."""
+        m = self.model
+        return (self.will_cooperate(draw)
+                and m.trust[self.idx, origin] >= m.p["trust.assist_threshold"])
+
+    def learn(self, kept: bool, cost: float, refund: float, evaluation: float,
+              sanction: float) -> None:
+        """Bush-Mosteller update of the propensity to cooperate after a duty of `cost`.
+
+        The city weighs what keeping the duty brought against what it cost, in units of the
+        cost: the refund, the evaluation stake, the sanction (expected when it kept the duty,
+        as paid when it shirked: a lucky shirker learns to shirk, 侥幸心理), and reciprocity,
+        reciprocity x (2 T - 1) with T its mean trust in the others. A positive balance moves
+        the propensity q towards 1 by rate x balance x (1 - q), a negative one towards 0.
+        """
+        m, p = self.model, self.model.p
+        rate = p["learning.rate"]
+        if rate <= 0 or cost <= 1e-9:
+            return
+        i = self.idx
+        others = (m.trust[i].sum() - m.trust[i, i]) / max(1, m.n - 1)
+        balance = (refund + evaluation + sanction
+                   + p["trust.reciprocity"] * (2.0 * others - 1.0) * cost - cost) / cost
+        s = float(np.clip(balance, -1.0, 1.0))
+        q = m.cooperation[i]
+        m.cooperation[i] = q + rate * s * ((1.0 - q) if s > 0 else q)
+
+    def learn_detection(self, caught: bool) -> None:
+        """After hiding a report, revise the belief in being found out (own experience)."""
+        m = self.model
+        rate = m.p["learning.rate"]
+        m.audit_belief[self.idx] += rate * (float(caught) - m.audit_belief[self.idx])
 
     def tell_partners(self, incident: Incident, report_step: int) -> None:
-        """Spontaneous cooperation: warn only the partner cities, directly."""
+        """Spontaneous cooperation: warn only the partner cities, directly, and only those the
+        partnership still holds with: mutual trust at least trust.partner_threshold."""
         m = self.model
+        i = self.idx
         at = report_step + m.hours_to_steps(m.p["info.relay_hours"])
-        m.warn_cities(incident, at, only=np.flatnonzero(m.partners[self.idx]))
+        threshold = m.p["trust.partner_threshold"]
+        holds = m.partners[i] & (m.trust[i] >= threshold) & (m.trust[:, i] >= threshold)
+        m.warn_cities(incident, at, only=np.flatnonzero(holds))
 
     def receive_warning(self, incident: Incident, step: int) -> None:
         """Note the first time this city learns of the incident; it is ready after activation.
-        A warning about a city it distrusts is acted on later (信任机制)."""
+        A warning about a city it distrusts is acted on later (信任机制), and a city that has
+        not been hit for a long time is slow to believe it (侥幸心理)."""
         m = self.model
         i = self.idx
         if incident.informed[i] == NEVER or step < incident.informed[i]:
-            hours = m.activation_hours[i]
+            hours = m.activation_hours[i] * m.complacency_factor(i, step)
             if i != incident.origin:
                 hours += (1.0 - m.trust[i, incident.origin]) * m.p["trust.delay_hours"]
             incident.informed[i] = step
@@ -104,10 +172,16 @@ class City(mesa.Agent):
 
 
 class CoordinatingBody(mesa.Agent):
-    """The standing coordinating body (综合性协调机构): the hub of the shared platform; it calls
-    in the centre when risks exceed its capacity."""
+    """The standing coordinating body (综合性协调机构): the hub of the shared platform; it
+    dispatches the pooled reserve, runs the assessment and calls in the centre when risks
+    exceed its capacity."""
 
     model: RiskModel
+
+    def speed(self) -> float:
+        """Specialised offices per risk type make the body faster (专门办公室)."""
+        p = self.model.p
+        return p["body.office_speedup"] if p["body.offices"] else 1.0
 
     def escalate(self, incident: Incident, step: int) -> None:
         m = self.model
@@ -116,8 +190,35 @@ class CoordinatingBody(mesa.Agent):
 
     def relay(self, incident: Incident, report_step: int) -> None:
         """Warn every city through the platform after its latency."""
-        self.model.warn_cities(incident, report_step + self.model.hours_to_steps(
-            self.model.p["info.relay_hours"]))
+        m = self.model
+        m.warn_cities(incident, report_step + m.hours_to_steps(
+            m.p["info.relay_hours"] * self.speed()))
+        m.dispatch_reserve(incident, report_step, self.speed())
+
+    def evaluate(self, incident: Incident, duties: dict[int, bool]) -> dict[int, float]:
+        """Assess the incident's cities on the measured criteria (评估机制): the origin on
+        timeliness and honesty, every city with a duty on cooperation. Each criterion met
+        earns evaluation.reward, each failed costs as much, unless a lenient assessor passes
+        it. Returns the money per city."""
+        p = self.model.p
+        money: dict[int, float] = {}
+        if p["evaluation.assessor"] == "none":
+            return money
+        leniency = p["evaluation.self_leniency"] * LENIENCY[p["evaluation.assessor"]]
+        reward = p["evaluation.reward"]
+        scores: list[tuple[int, int, bool]] = []  # (city, criterion, met)
+        if incident.detected_step != NEVER:
+            if p["evaluation.timeliness"]:
+                scores.append((incident.origin, 0,
+                               not (incident.concealed and not incident.silent)))
+            if p["evaluation.honesty"]:
+                scores.append((incident.origin, 1, not incident.silent))
+        if p["evaluation.cooperation"]:
+            scores += [(city, 2, kept) for city, kept in duties.items()]
+        for city, criterion, met in scores:
+            passed = met or incident.u_lenient[city, criterion] < leniency
+            money[city] = money.get(city, 0.0) + (reward if passed else -reward)
+        return money
 
 
 class CentralGovernment(mesa.Agent):
@@ -135,6 +236,8 @@ class CentralGovernment(mesa.Agent):
         incident.next_decision = step  # re-decide source control now
 
     def relay(self, incident: Incident, report_step: int) -> None:
-        """Pass an upward report back down the hierarchy to every city (up, then down)."""
-        self.model.warn_cities(incident, report_step + self.model.hours_to_steps(
-            self.model.p["info.relay_hours"]))
+        """Pass an upward report back down the hierarchy to every city (up, then down); the
+        superior dispatches its own reserve."""
+        m = self.model
+        m.warn_cities(incident, report_step + m.hours_to_steps(m.p["info.relay_hours"]))
+        m.dispatch_reserve(incident, report_step)

@@ -28,14 +28,23 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "response_delay": ("h", "Hazard start to the origin's source control", "响应延迟"),
     "source_control": ("", "Mean source-control effort a in [0, 1] of origins", "源头控制力度"),
     "source_control_ratio": ("", "Mean effort / mean regional optimum", "源头控制充分度"),
-    "source_control_cost": ("100 million CNY", "Cost of source control, gamma a^2/2 a day",
+    "source_control_cost": ("100 million CNY", "Cost of source control, gamma a^2/2 a day, "
+                            "before refunds",
                             "源头控制成本"),
     "mass_captured": ("t", "Pollutant mass captured at spill sources", "源头截获量"),
     "cities_affected": ("", "Cities any hazard reached (including origins)", "受影响城市数"),
     "concealment_rate": ("", "Share of detected incidents whose report was held back or "
                          "withheld", "瞒报迟报率"),
-    "sanctions": ("100 million CNY", "Penalties paid by origins found to have concealed",
+    "sanctions": ("100 million CNY", "Penalties for hidden reports and shirked duties",
                   "问责处罚总额"),
+    "cooperation_rate": ("", "Share of duties kept (origin's source control for the region, "
+                         "affected cities' assistance)", "履责率"),
+    "cooperation_propensity": ("", "Mean propensity of cities to keep their duties at the end",
+                               "合作倾向"),
+    "evaluation_net": ("100 million CNY", "Assessment rewards minus penalties paid to cities",
+                       "评估奖惩净额"),
+    "bilateral_transfers": ("100 million CNY", "Money moved by the Xin'an bilateral rule",
+                            "横向补偿转移额"),
     "assist_cost": ("100 million CNY", "Cost carried by affected cities assisting the origin",
                     "波及地协助成本"),
     "compensation_paid": ("100 million CNY", "Paid out by the regional compensation fund",
@@ -47,7 +56,9 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "mean_trust": ("", "Mean pairwise trust between cities at the end", "平均信任"),
     "min_trust": ("", "Lowest pairwise trust at the end", "最低信任"),
     "net_burden_gini": ("", "Gini of net burden per capita across cities (loss + costs + "
-                        "contributions - compensation)", "净负担基尼系数"),
+                        "contributions + sanctions - compensation - rewards)", "净负担基尼系数"),
+    "net_burden_gini_gdp": ("", "Gini of net burden per unit of GDP across cities",
+                            "净负担基尼系数(按GDP)"),
     "incidents": ("", "Incidents that started during the run", "事件数"),
 }
 
@@ -87,7 +98,7 @@ def compute(m: RiskModel) -> dict[str, float]:
     spill = total - origin
     mean_opt = _mean(optima)
     detected = [inc for inc in incidents if inc.detected_step >= 0]
-    sanctions = sum(inc.sanction for inc in incidents)
+    sanctions = float(m.sanctions_by_city().sum())
     burden = net_burden(m)
     return {
         "total_loss": total,
@@ -101,8 +112,7 @@ def compute(m: RiskModel) -> dict[str, float]:
         "response_delay": _mean(response),
         "source_control": _mean(efforts),
         "source_control_ratio": _mean(efforts) / mean_opt if mean_opt > 0 else float("nan"),
-        "source_control_cost": float(m.cost_paid.sum() + m.assist_paid.sum()
-                                     + m.fund_out.sum()),
+        "source_control_cost": float(m.cost_paid.sum() + m.assist_paid.sum()),
         "mass_captured": float(captured),
         "cities_affected": int(affected.sum()),
         "incidents": len(incidents),
@@ -110,23 +120,25 @@ def compute(m: RiskModel) -> dict[str, float]:
         "sanctions": float(sanctions),
         "assist_cost": float(m.assist_paid.sum()),
         "compensation_paid": float(m.fund_out.sum()),
-        "coordination_cost": float(m.cost_paid.sum() + m.assist_paid.sum() + m.fund_out.sum()
-                                   + sanctions),
+        "coordination_cost": float(m.cost_paid.sum() + m.assist_paid.sum() + sanctions),
+        "cooperation_rate": float(m.duties[0] / m.duties[1]) if m.duties[1] else float("nan"),
+        "cooperation_propensity": float(m.cooperation.mean()),
+        "evaluation_net": float(m.evaluation.sum()),
+        "bilateral_transfers": float(np.abs(m.bilateral).sum() / 2),
         "escalations": sum(inc.escalated_step >= 0 for inc in incidents),
         "central_delay": _mean([(inc.central_step - inc.spec.start_step) * hours
                                 for inc in incidents if inc.central_command]),
         "mean_trust": m.mean_trust(),
         "min_trust": float(m.trust.min()),
         "net_burden_gini": gini(burden / m.region.population_m),
+        "net_burden_gini_gdp": gini(burden / m.region.gdp_tn_cny),
     }
 
 
 def net_burden(m: RiskModel) -> np.ndarray:
     """Per city: loss + own costs + assistance + fund contributions + sanctions - payouts."""
-    burden = m.loss_by_city() + m.cost_paid + m.assist_paid + m.fund_in - m.fund_out
-    for inc in m.incidents:
-        burden[inc.origin] += inc.sanction
-    return burden
+    return (m.loss_by_city() + m.cost_paid + m.assist_paid + m.fund_in - m.fund_out
+            + m.sanctions_by_city() - m.evaluation + m.bilateral)
 
 
 def gini(x: np.ndarray) -> float:

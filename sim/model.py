@@ -15,7 +15,14 @@ import mesa
 import numpy as np
 
 from sim import metrics
-from sim.agents import CentralGovernment, City, CoordinatingBody
+from sim.agents import (
+    LENIENCY,
+    CentralGovernment,
+    City,
+    CoordinatingBody,
+    detection_prob,
+    evaluation_stake,
+)
 from sim.hazards.events import EventSpec, schedule
 from sim.hazards.kinds import EFFORTS, KINDS, Epidemic, Hazard, World
 from sim.params import resolve
@@ -27,7 +34,8 @@ SERIES = ("intensity_total", "loss_step", "cities_warned", "cities_reached", "in
           "mean_trust", "cooperation", "compensation_paid")
 # Per-city money and loss at the end of a run (100 million CNY), in net_burden's terms.
 ACCOUNTS = ("loss", "source_control_cost", "assist_cost", "fund_in", "fund_out", "sanctions",
-            "net_burden")
+            "evaluation", "bilateral", "net_burden")
+POLLUTING = ("river_spill",)  # kinds whose crossing a river border fails the Xin'an standard
 # Monitoring strength by city tier, relative to a large city (bigger cities watch more).
 TIER_MONITORING = {"megacity": 1.6, "supercity": 1.3, "large": 1.0, "medium": 0.8, "small": 0.6}
 DECIDE_EVERY_HOURS = 24.0
@@ -69,6 +77,21 @@ class Incident:
     escalated_step: int = NEVER  # the body called in the centre
     central_command: bool = False
     central_step: int = NEVER  # the centre took unified command
+    silent: bool = False  # concealed by not reporting at all (瞒报), not only late (迟报)
+    # Behaviour draws of this incident, made up front so regimes stay paired draw by draw.
+    u_cost: float = 1.0  # disclosure cost factor
+    u_audit: np.ndarray | None = None  # per city: is a broken rule found out?
+    u_coop: np.ndarray | None = None  # per city: keeps its duty?
+    u_lenient: np.ndarray | None = None  # per city x criterion: lenient assessor passes it?
+    duty_from: int = NEVER  # when the responsibility list's duties apply
+    origin_coop: bool = True  # the origin keeps its duty to the region
+    origin_duty: bool = False  # the origin had such a duty in this incident
+    origin_duty_cost: float = 0.0  # what keeping it cost the origin itself
+    assist_asked: np.ndarray = field(init=False)  # assist duty per city (1e8 CNY)
+    assist_given: np.ndarray = field(init=False)
+    refund: np.ndarray = field(init=False)  # fund payouts per city for this incident
+    teams: np.ndarray = field(init=False)  # cities where a reserve team works
+    teams_step: int = NEVER
 
     def __post_init__(self) -> None:
         self.informed = np.full(self.n, NEVER, dtype=np.int64)
@@ -77,6 +100,10 @@ class Incident:
         self.lead_hours = np.zeros(self.n)
         self.vulnerability = np.ones(self.n)
         self.loss = np.zeros(self.n)
+        self.assist_asked = np.zeros(self.n)
+        self.assist_given = np.zeros(self.n)
+        self.refund = np.zeros(self.n)
+        self.teams = np.zeros(0, dtype=np.int64)
 
     @property
     def origin(self) -> int:
@@ -100,6 +127,7 @@ class RiskModel(mesa.Model):
         super().__init__(rng=np.random.default_rng(behaviour_ss))
         self.hazard_rng = np.random.default_rng(hazard_ss)
         self._hazard_ss = hazard_ss  # each incident's own stream is spawned from it
+        self._behaviour_ss = behaviour_ss
         self.sensing_rng = np.random.default_rng(sensing_ss)
         self.regime = regime
         flat = {k.replace("__", "."): v for k, v in overrides.items()}
@@ -143,8 +171,21 @@ class RiskModel(mesa.Model):
         # Pairwise trust T[i, j]: how much city i trusts city j's promises (信任机制).
         self.trust = np.full((n, n), p["trust.initial"])
         np.fill_diagonal(self.trust, 1.0)
-        # Each city's propensity to fulfil its duties (学习机制 adapts it across incidents).
+        # Beta reputation counts of promises kept and broken, T[i, j] as seen by i.
+        self.kept = np.zeros((n, n))
+        self.broken = np.zeros((n, n))
+        # Each city's propensity to fulfil its duties and its belief in being found out when
+        # it hides a report (学习机制 adapts both across incidents).
         self.cooperation = np.full(n, p["learning.initial_cooperation"])
+        self.audit_belief = np.full(n, detection_prob(p))
+        self.duties = [0, 0]  # duties kept, duties owed (cooperation rate)
+        self.last_hit = np.full(n, -np.inf)  # step of each city's last loss (侥幸心理)
+        self.duty_sanctions = np.zeros(n)
+        self.evaluation = np.zeros(n)  # assessment rewards minus penalties received
+        self.bilateral = np.zeros(n)  # Xin'an transfers paid minus received
+        self.breached = np.zeros(len(region.rivers), dtype=bool)  # this year, per border
+        self.teams_free = p["reserve.teams"]
+        self.steps_per_year = max(1, round(365 * 24 / self.step_hours))
         self.world = World(region, p, self.step_hours, self.loss_rate)
 
         # Incidents: the whole schedule is drawn now (common random numbers).
@@ -214,7 +255,10 @@ class RiskModel(mesa.Model):
             for inc in live:
                 inc.live = not inc.hazard.done
                 if not inc.live:
-                    self.update_trust(inc)
+                    self.close_incident(inc)
+        if self.p["compensation.bilateral"] and (
+                (t + 1) % self.steps_per_year == 0 or t + 1 >= self.n_steps):
+            self.settle_bilateral(t)
         if self.series is not None:
             self.series[t] = self._series_row(t, live)
         if self.city_series is not None and live:
@@ -236,7 +280,14 @@ class RiskModel(mesa.Model):
                       if cls is Epidemic else cls(self.world, spec.origin, spec.magnitude))
             prob = self.monitoring[spec.origin]
             lag = int(self.sensing_rng.geometric(prob)) - 1 if prob > 0 else 10**9
-            self.incidents.append(Incident(spec, hazard, self.n, lag))
+            inc = Incident(spec, hazard, self.n, lag)
+            draws = np.random.default_rng(self._behaviour_ss.spawn(1)[0])
+            inc.u_cost = float(draws.lognormal(-0.125, 0.5))
+            inc.u_audit = draws.random(self.n)
+            inc.u_coop = draws.random(self.n)
+            inc.u_lenient = draws.random((self.n, 3))
+            inc.origin_coop = self.cities[spec.origin].will_cooperate(inc.u_coop[spec.origin])
+            self.incidents.append(inc)
 
     def move_hazard(self, inc: Incident) -> None:
         """1b. The hazard evolves locally and travels along its channel."""
@@ -271,6 +322,7 @@ class RiskModel(mesa.Model):
             route = self.p["info.route"]
             if route == "partners":
                 self.cities[inc.origin].tell_partners(inc, t)
+                self.dispatch_reserve(inc, t)  # partners lend each other teams
             else:
                 (self.body if route == "platform" else self.centre).relay(inc, t)
 
@@ -286,7 +338,22 @@ class RiskModel(mesa.Model):
         if not spared.any():  # nothing left that effort could change
             inc.next_decision = self.n_steps
             return
-        effort = self.cities[inc.origin].choose_source_control(inc, EFFORTS, spared)
+        if inc.duty_from == NEVER:  # without a clear list, duties take negotiating first
+            inc.duty_from = ready + self.hours_to_steps(
+                (1.0 - self.p["responsibility.list_clarity"])
+                * self.p["responsibility.negotiation_hours"])
+        w = 0.0
+        if inc.central_command:
+            w = 1.0  # ordered by the centre: no choice, no duty of its own to keep
+        elif t >= inc.duty_from and self.p["responsibility.external_weight"] > 0:
+            inc.origin_duty = True
+            w = self.p["responsibility.external_weight"] if inc.origin_coop else 0.0
+        effort, sacrifice = self.cities[inc.origin].choose_source_control(
+            inc, EFFORTS, spared, w)
+        if inc.origin_duty and not inc.central_command:
+            inc.origin_duty_cost += sacrifice if inc.origin_coop else \
+                self.cities[inc.origin].choose_source_control(
+                    inc, EFFORTS, spared, self.p["responsibility.external_weight"])[1]
         cost = self.control_cost_scale(inc) * EFFORTS**2 / 2
         inc.hazard.control = effort
         inc.efforts.append(effort)
@@ -300,27 +367,40 @@ class RiskModel(mesa.Model):
         return gamma / self.p["escalation.resource_factor"] if inc.central_command else gamma
 
     def settle_costs(self, inc: Incident, spared: np.ndarray, effort: float) -> None:
-        """8. Money: who pays for source control. The fund refunds `payout_share` of the cost
-        (collected from the cities by GDP or by benefit, plus outside incentives); affected
-        cities carry `assist_share` in proportion to what the effort spares them."""
+        """8. Money: who pays for source control. Affected cities owe `assist_share` of the
+        cost in proportion to what the effort spares them (波及地为辅); those unwilling or
+        distrustful do not pay and the origin carries their part. The fund refunds
+        `payout_share` of what each city paid (collected from the cities by GDP or by
+        benefit, plus outside incentives)."""
         p = self.p
         total = self.control_cost_scale(inc) * effort**2 / 2
         if total <= 0:
             return
-        payout = total * p["compensation.payout_share"]
         others = spared.copy()
         others[inc.origin] = 0.0
-        assist = total * p["responsibility.assist_share"] if others.sum() > 0 else 0.0
-        self.cost_paid[inc.origin] += total - payout - assist
-        if assist > 0:
-            self.assist_paid += assist * others / others.sum()
+        asked = np.zeros(self.n)
+        if others.sum() > 0:
+            asked = total * p["responsibility.assist_share"] * others / others.sum()
+        willing = np.array([self.cities[j].will_assist(inc.u_coop[j], inc.origin)
+                            for j in np.flatnonzero(asked)], dtype=bool)
+        given = np.zeros(self.n)
+        given[np.flatnonzero(asked)[willing]] = asked[np.flatnonzero(asked)[willing]]
+        inc.assist_asked += asked
+        inc.assist_given += given
+        paid = given.copy()
+        paid[inc.origin] = total - given.sum()
+        refund = paid * p["compensation.payout_share"]
+        self.cost_paid[inc.origin] += paid[inc.origin]  # gross; refunds are in fund_out
+        self.assist_paid += given
+        payout = float(refund.sum())
         if payout > 0:
             outside = payout * p["compensation.outside_share"]
             self.fund_outside += outside
             key = spared if p["compensation.funding"] == "benefit" and spared.sum() > 0 \
                 else self.region.gdp_tn_cny
             self.fund_in += (payout - outside) * key / key.sum()
-            self.fund_out[inc.origin] += payout
+            self.fund_out += refund
+            inc.refund += refund
 
     def count_losses(self, live: list[Incident], t: int) -> None:
         """7. Losses: exposure x vulnerability x damage(intensity), less local protection.
@@ -329,6 +409,8 @@ class RiskModel(mesa.Model):
         shares = []
         for inc in live:
             protect = np.where((inc.ready >= 0) & (inc.ready <= t), 1.0 - self.protection, 1.0)
+            if inc.teams.size and t >= inc.teams_step:
+                protect[inc.teams] *= 1.0 - self.p["reserve.protection"]
             shares.append(inc.hazard.damage() * inc.vulnerability * protect)
         total = np.sum(shares, axis=0)
         scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)
@@ -339,6 +421,7 @@ class RiskModel(mesa.Model):
             inc.loss += loss
             city_loss += loss
         self._city_loss = city_loss
+        self.last_hit[city_loss > 0] = t
         self._loss_step = float(city_loss.sum())
 
     def escalate(self, live: list[Incident], t: int) -> None:
@@ -354,14 +437,104 @@ class RiskModel(mesa.Model):
             if inc.central_step == t:
                 self.centre.take_command(inc, t)
 
-    def update_trust(self, inc: Incident) -> None:
-        """9. Promises kept or broken: an honest, timely report keeps the origin's promise to
-        every city; exponential update of what the others think of it."""
-        lam = self.p["trust.learning_rate"]
-        kept = 0.0 if inc.concealed else 1.0
-        column = self.trust[:, inc.origin]
-        column[:] = (1.0 - lam) * column + lam * kept
-        column[inc.origin] = 1.0
+    def dispatch_reserve(self, inc: Incident, report_step: int, speed: float = 1.0) -> None:
+        """The pooled reserve (资源协同): free teams go to the cities with the most loss at
+        stake when cities share base information on resources, else to those nearest the
+        origin; they work there from dispatch_hours (x the body's speed) until the end."""
+        k = min(self.teams_free, self.p["reserve.teams"])
+        if k <= 0 or inc.teams.size:
+            return
+        if self.p["info.share_resources"]:
+            stake = inc.hazard.spared(np.array([1.0]))[0] + inc.hazard.damage() * self.loss_rate
+            order = np.argsort(-stake, kind="stable")
+        else:
+            order = np.argsort(self.world.distance_km[inc.origin], kind="stable")
+        inc.teams = np.sort(order[:k])
+        inc.teams_step = report_step + self.hours_to_steps(
+            self.p["reserve.dispatch_hours"] * speed)
+        self.teams_free -= k
+
+    def complacency_factor(self, i: int, step: int) -> float:
+        """侥幸心理: activation slows by up to (1 + strength) the longer city i was not hit."""
+        strength = self.p["complacency.strength"]
+        if strength <= 0:
+            return 1.0
+        days = (step - self.last_hit[i]) * self.step_hours / 24.0
+        return 1.0 + strength * (1.0 - math.exp(-days / self.p["complacency.memory_days"]))
+
+    def close_incident(self, inc: Incident) -> None:
+        """9, 11, 12. When an incident ends: duties kept or shirked are sanctioned, assessed,
+        and learned from; trust follows the promises; the reserve teams come home."""
+        p = self.p
+        self.teams_free += inc.teams.size
+        duties: dict[int, bool] = {}
+        costs: dict[int, float] = {}
+        if inc.origin_duty:
+            duties[inc.origin] = inc.origin_coop
+            costs[inc.origin] = inc.origin_duty_cost
+        for j in np.flatnonzero(inc.assist_asked > 0):
+            duties[int(j)] = bool(inc.assist_given[j] > 0)
+            costs[int(j)] = float(inc.assist_asked[j])
+        self.duties[0] += sum(duties.values())
+        self.duties[1] += len(duties)
+        for city, money in self.body.evaluate(inc, duties).items():
+            self.evaluation[city] += money
+        catch = detection_prob(p) * p["responsibility.list_clarity"]
+        stake = evaluation_stake(p, "cooperation")
+        leniency = p["evaluation.self_leniency"] * LENIENCY[p["evaluation.assessor"]]
+        for j, kept in duties.items():
+            cost = costs[j]
+            if kept:
+                sanction, assessed = catch * p["accountability.duty_penalty"] * cost, stake
+            else:
+                caught = inc.u_audit[j] < catch
+                sanction = p["accountability.duty_penalty"] * cost if caught else 0.0
+                self.duty_sanctions[j] += sanction
+                assessed = stake / (1.0 - leniency) if stake and \
+                    inc.u_lenient[j, 2] >= leniency else 0.0
+            self.cities[j].learn(kept, cost, p["compensation.payout_share"] * cost, assessed,
+                                 sanction)
+        if inc.concealed:
+            self.cities[inc.origin].learn_detection(inc.u_audit[inc.origin] < detection_prob(p))
+        # Promises: the origin's (report honestly; keep its duty) is seen by every city; an
+        # affected city's assist duty by the origin.
+        origin_kept = not inc.concealed and (inc.origin_coop or not inc.origin_duty)
+        self.update_trust(np.arange(self.n), inc.origin, origin_kept)
+        for j, kept in duties.items():
+            if j != inc.origin:
+                self.update_trust(np.array([inc.origin]), j, kept)
+        if inc.spec.kind in POLLUTING:
+            for k, e in enumerate(self.region.rivers):
+                if inc.arrival[e.src] >= 0 and inc.arrival[e.dst] >= 0:
+                    self.breached[k] = True
+
+    def update_trust(self, observers: np.ndarray, target: int, kept: bool) -> None:
+        """9. A promise of `target` kept or broken, seen by `observers` (信任机制): exponential
+        smoothing, or a Beta reputation of the counts."""
+        p = self.p
+        observers = observers[observers != target]
+        if p["trust.model"] == "beta":
+            (self.kept if kept else self.broken)[observers, target] += 1.0
+            w = p["trust.prior_weight"]
+            self.trust[observers, target] = (
+                (self.kept[observers, target] + p["trust.initial"] * w)
+                / (self.kept[observers, target] + self.broken[observers, target] + w))
+        else:
+            lam = p["trust.learning_rate"]
+            self.trust[observers, target] = ((1.0 - lam) * self.trust[observers, target]
+                                             + lam * float(kept))
+
+    def settle_bilateral(self, t: int) -> None:
+        """8. The Xin'an rule, once a year (pro rata for a last, partial year): on each river
+        border the downstream city pays the upstream one if no pollution crossed it, and the
+        upstream city pays the downstream one otherwise (新安江模式)."""
+        steps = (t + 1) % self.steps_per_year or self.steps_per_year
+        amount = self.p["compensation.bilateral_amount"] * steps / self.steps_per_year
+        for k, e in enumerate(self.region.rivers):
+            payer, payee = (e.src, e.dst) if self.breached[k] else (e.dst, e.src)
+            self.bilateral[payer] += amount
+            self.bilateral[payee] -= amount
+        self.breached[:] = False
 
     def _series_row(self, t: int, live: list[Incident]) -> tuple:
         """Cities warned of / reached by at least one live incident (each city counted once)."""
@@ -384,14 +557,19 @@ class RiskModel(mesa.Model):
     def city_accounts(self) -> dict[str, np.ndarray]:
         """Per city, in 100 million CNY: loss, what it paid, what it received, and the net
         burden (loss + costs + fund contributions + sanctions - payouts; see ACCOUNTS)."""
-        sanctions = np.zeros(self.n)
-        for inc in self.incidents:
-            sanctions[inc.origin] += inc.sanction
         out = {"loss": self.loss_by_city(), "source_control_cost": self.cost_paid.copy(),
                "assist_cost": self.assist_paid.copy(), "fund_in": self.fund_in.copy(),
-               "fund_out": self.fund_out.copy(), "sanctions": sanctions}
+               "fund_out": self.fund_out.copy(), "sanctions": self.sanctions_by_city(),
+               "evaluation": self.evaluation.copy(), "bilateral": self.bilateral.copy()}
         out["net_burden"] = metrics.net_burden(self)
         return out
+
+    def sanctions_by_city(self) -> np.ndarray:
+        """Penalties paid per city: for hidden reports and for shirked duties."""
+        sanctions = self.duty_sanctions.copy()
+        for inc in self.incidents:
+            sanctions[inc.origin] += inc.sanction
+        return sanctions
 
     def loss_by_city(self) -> np.ndarray:
         return np.sum([inc.loss for inc in self.incidents], axis=0) if self.incidents else \

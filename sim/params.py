@@ -353,6 +353,14 @@ PARAMS: tuple[Param, ...] = (
     _P("preparedness.activation_hours", 6.0, "float",
        "Time an informed city needs to switch from normal to emergency mode (过程协同).",
        "应急状态切换时间", "h", 0.0, 720),
+    _P("complacency.strength", 1.0, "float",
+       "侥幸心理: a city that has not been hit for a long time takes up to (1 + strength) times "
+       "as long to switch to emergency mode when warned; being hit restores alertness.",
+       "侥幸心理强度", "", 0.0, 20.0),
+    _P("complacency.memory_days", 365.0, "float",
+       "How fast alertness fades after a city was last hit: factor 1 + strength (1 - "
+       "exp(-days since hit / memory)); a city never hit is fully complacent.", "风险记忆期",
+       "d", 1.0, 1e5),
     # --- communication (沟通机制) -------------------------------------------------------------
     _P("info.route", "platform", "choice",
        "How a report reaches the other cities: 'hierarchy' = up to the superior, who relays it "
@@ -369,6 +377,10 @@ PARAMS: tuple[Param, ...] = (
        "Size, in multiples of the kind's default magnitude, below which the origin does not "
        "report at all ('no need to report while it stays inside our boundary').", "报告门槛",
        "", 0, 1e6),
+    _P("info.share_resources", False, "bool",
+       "Cities share base information on their reserves and teams (基础信息共享), so the pooled "
+       "reserve goes where the loss at stake is largest, not simply to the cities nearest the "
+       "origin.", "应急资源信息共享"),
     _P("info.relay_hours", 2.0, "float",
        "Time from the report to the warning reaching the other cities (platform latency, or "
        "up-and-down the hierarchy).", "信息传递时间", "h", 0, 2000),
@@ -380,6 +392,17 @@ PARAMS: tuple[Param, ...] = (
     _P("source_control.cost", 20.0, "float",
        "Cost scale gamma of source control: effort a in [0,1] costs gamma*a^2/2.",
        "源头控制成本系数", "100 million CNY", 1e-6, 1e9),
+    _P("responsibility.list_clarity", 1.0, "float",
+       "How clearly the responsibility list (责任清单) assigns duties: the origin's duty to the "
+       "region starts after (1 - clarity) x negotiation_hours, and only a clear duty can be "
+       "sanctioned (the chance a shirker is sanctioned is scaled by clarity).", "责任清单清晰度",
+       "", 0.0, 1.0),
+    _P("responsibility.negotiation_hours", 48.0, "float",
+       "Time cities need to agree who does what when there is no responsibility list.",
+       "责任协商时间", "h", 0.0, 2000),
+    _P("goals.safety_weight", 1.0, "float",
+       "Weight a city gives to avoided losses against money spent (目标协同): 1 = a yuan of "
+       "loss counts as a yuan of cost; below 1 = growth first.", "安全目标权重", "", 0.0, 2.0),
     _P("responsibility.assist_share", 0.0, "float",
        "Share of the origin's source-control cost that the affected cities carry with teams "
        "and supplies, split by the damage each is spared (波及地为辅).", "波及地协助份额", "",
@@ -389,8 +412,16 @@ PARAMS: tuple[Param, ...] = (
        "Chance that a late or concealed report is found out (supervision, 监督).",
        "问责发现概率", "", 0.0, 1.0),
     _P("accountability.penalty", 0.0, "float",
-       "Sanction on an origin found to have reported late: fine plus reputation loss.",
-       "问责处罚", "100 million CNY", 0.0, 1e6),
+       "Sanction on an origin found to have reported late or stayed silent: fine plus "
+       "reputation loss.", "问责处罚", "100 million CNY", 0.0, 1e6),
+    _P("accountability.peer_audit_prob", 0.0, "float",
+       "Chance that peers find out a late report or a broken duty (horizontal supervision, "
+       "横向监督); combined with audit_prob as 1 - (1 - v)(1 - h).", "横向监督发现概率", "",
+       0.0, 1.0),
+    _P("accountability.duty_penalty", 0.0, "float",
+       "Sanction on a city found to have shirked a duty (no source control for the region, "
+       "no assistance), as a multiple of the duty's cost (不参与、不作为的责任追究).",
+       "失职处罚倍数", "x duty cost", 0.0, 100.0),
     _P("reporting.disclosure_cost", 2.0, "float",
        "Mean private cost to the origin of reporting at once (blame, economic disruption); "
        "each incident's cost is drawn around it.", "即时报告的私人成本", "100 million CNY",
@@ -406,11 +437,68 @@ PARAMS: tuple[Param, ...] = (
     _P("escalation.resource_factor", 2.0, "float",
        "Extra resources of the centre: source control costs this many times less under its "
        "command, and it directs effort for the whole region.", "中央资源倍数", "", 1.0, 100.0),
+    # --- coordinating body: offices and the pooled reserve (资源协同) -------------------------
+    _P("body.offices", False, "bool",
+       "The body has specialised offices per risk type (专门办公室): its warnings and dispatch "
+       "take office_speedup times as long.", "专门办公室"),
+    _P("body.office_speedup", 0.5, "float",
+       "Factor on relay and dispatch time for a body with specialised offices.",
+       "专门办公室提速系数", "", 0.05, 1.0),
+    _P("reserve.teams", 0, "int",
+       "Emergency teams in the pooled reserve (资源协同), dispatched per incident by whoever "
+       "relays the report (the body, the superior, or the origin's partners).", "储备救援队数",
+       "teams", 0, 1000),
+    _P("reserve.protection", 0.2, "float",
+       "Extra damage reduction in a city where a reserve team works.", "储备队减损率", "",
+       0.0, 0.99),
+    _P("reserve.dispatch_hours", 12.0, "float",
+       "Time from the report until dispatched teams are at work.", "储备调度时间", "h",
+       0.0, 2000),
+    # --- evaluation (评估机制) ------------------------------------------------------------------
+    _P("evaluation.assessor", "none", "choice",
+       "Who assesses cities after each incident: nobody, the cities themselves, or a third "
+       "party (第三方评估). Self-assessment records a failure as a success with chance "
+       "self_leniency, the superior with half that chance (it too wants good figures for its "
+       "region), a third party never.", "评估主体",
+       choices=("none", "self", "superior", "third_party")),
+    _P("evaluation.timeliness", True, "bool",
+       "The assessment scores timeliness: did the origin report without holding it back "
+       "(迟报)?", "评估及时性"),
+    _P("evaluation.honesty", True, "bool",
+       "The assessment scores honesty: did the origin report at all, even a small incident "
+       "(瞒报)?", "评估真实性"),
+    _P("evaluation.cooperation", True, "bool",
+       "The assessment scores cooperation: did each city fulfil its duty (source control for "
+       "the region, assistance)?", "评估协作性"),
+    _P("evaluation.reward", 1.0, "float",
+       "Reward for each criterion met, and penalty of the same size for each failed, per "
+       "incident; paid by or to the superior government (奖惩).", "评估奖惩额",
+       "100 million CNY", 0.0, 1e6),
+    _P("evaluation.self_leniency", 0.7, "float",
+       "Chance that a self-assessment records a failure as met.", "自评宽松度", "", 0.0, 1.0),
     # --- trust (信任机制) ----------------------------------------------------------------------
     _P("trust.initial", 0.6, "float", "Initial trust of every city in every other.",
        "初始信任", "", 0.0, 1.0),
     _P("trust.learning_rate", 0.3, "float", "Weight of the latest kept or broken promise in the "
        "exponential trust update T <- (1 - l) T + l [kept].", "信任更新速度", "", 0.0, 1.0),
+    _P("trust.model", "exponential", "choice",
+       "How trust learns from promises: exponential smoothing, or a Beta reputation "
+       "(kept + a) / (kept + broken + a + b) whose prior (a, b) is trust.initial x "
+       "trust.prior_weight.", "信任更新模型", choices=("exponential", "beta")),
+    _P("trust.prior_weight", 4.0, "float",
+       "Beta reputation: weight of the initial trust, in promises.", "信任先验权重",
+       "promises", 0.01, 1e6),
+    _P("trust.reciprocity", 1.0, "float",
+       "Value a city puts on reciprocity when it weighs a duty: mean trust T in the others "
+       "adds reciprocity x (2T - 1) duty costs to cooperating (互惠).", "互惠权重", "",
+       0.0, 10.0),
+    _P("trust.assist_threshold", 0.0, "float",
+       "An affected city assists only an origin it trusts at least this much.",
+       "协助所需信任", "", 0.0, 1.0),
+    _P("trust.partner_threshold", 0.0, "float",
+       "Under spontaneous cooperation the origin warns only partners it trusts at least this "
+       "much, and who trust it as much: partnerships form and break with trust (信任联盟).",
+       "伙伴关系所需信任", "", 0.0, 1.0),
     _P("trust.delay_hours", 12.0, "float", "Extra time a city takes to act on a warning from a "
        "city it does not trust at all (scaled by 1 - trust).", "不信任导致的延迟", "h",
        0.0, 500),
@@ -418,6 +506,11 @@ PARAMS: tuple[Param, ...] = (
     _P("learning.initial_cooperation", 0.9, "float",
        "Each city's initial propensity to fulfil its duties (source control for the region as "
        "origin, assistance as affected city).", "初始合作倾向", "", 0.0, 1.0),
+    _P("learning.rate", 0.2, "float",
+       "Bush-Mosteller learning rate: after each incident a city moves its propensity to "
+       "cooperate towards what cooperating paid it (refunds, rewards, sanctions avoided, "
+       "reciprocity) against its cost; it also revises its belief in being found out when it "
+       "held a report back. 0 = no learning.", "学习速度", "", 0.0, 1.0),
     # --- interest: compensation (利益机制) ---------------------------------------------------
     _P("compensation.payout_share", 0.0, "float",
        "Share of the origin's source-control cost refunded by the regional fund (区域间共补); "
@@ -429,6 +522,13 @@ PARAMS: tuple[Param, ...] = (
     _P("compensation.funding", "gdp", "choice",
        "How cities pay into the fund: by GDP share, or by the damage each was spared.",
        "补偿资金来源", choices=("gdp", "benefit")),
+    _P("compensation.bilateral", False, "bool",
+       "Xin'an-style rule (新安江模式) on every river border: each year the downstream city pays "
+       "the upstream one bilateral_amount if no pollution from upstream crossed the border, "
+       "and the upstream city pays the downstream one otherwise.", "流域上下游横向补偿"),
+    _P("compensation.bilateral_amount", 1.0, "float",
+       "Yearly transfer per river border under the bilateral rule.", "横向补偿额",
+       "100 million CNY", 0.0, 1e6),
 )
 
 BY_PATH: dict[str, Param] = {p.path: p for p in PARAMS}
