@@ -1,5 +1,7 @@
 """Mechanisms of the article: each moves its outcome the right way when switched on alone."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -108,3 +110,182 @@ def test_distrust_slows_acting_on_a_warning():
     fast.run()
     slow.run()
     assert (slow.incidents[0].ready[1:] - fast.incidents[0].ready[1:] == 4).all()
+
+
+# --- evaluation (评估机制): it disciplines what it measures, and only that -----------------
+LATE_PRONE = dict(regime="territorial", info__report_threshold=0.0,
+                  info__report_delay_hours=24.0, reporting__disclosure_cost=2.0)
+YEARS = {"time.horizon_days": 1825, "hazard.rates": {"river_spill": 0.5}, "region.n_cities": 6}
+NO_ENFORCEMENT = {"compensation.payout_share": 0.0, "accountability.duty_penalty": 0.0,
+                  "accountability.audit_prob": 0.0, "accountability.peer_audit_prob": 0.0,
+                  "accountability.penalty": 0.0, "evaluation.assessor": "none"}
+
+
+def _late_share(**evaluation) -> float:
+    return float(np.mean([RiskModel(rng=s, **LATE_PRONE, **evaluation).run()["concealment_rate"]
+                          for s in range(30)]))
+
+
+def _long_run(seeds=range(5), **params) -> dict[str, float]:
+    runs = [RiskModel("coordinated", params={**YEARS, **NO_ENFORCEMENT, **params}, rng=s).run()
+            for s in seeds]
+    return {k: float(np.mean([r[k] for r in runs]))
+            for k in ("cooperation_propensity", "concealment_rate", "cooperation_rate")}
+
+
+def test_assessing_timeliness_cuts_late_reports_and_self_assessment_less_so():
+    only_time = dict(evaluation__timeliness=True, evaluation__honesty=False,
+                     evaluation__cooperation=False, evaluation__reward=1.5)
+    none = _late_share()
+    third = _late_share(evaluation__assessor="third_party", **only_time)
+    own = _late_share(evaluation__assessor="self", **only_time)
+    assert none == 1.0
+    assert third < 0.3
+    assert third < own < none
+
+
+def test_assessing_cooperation_raises_cooperation_but_not_timely_reporting():
+    base = _long_run()
+    measured = _long_run(**{"evaluation.assessor": "third_party", "evaluation.reward": 1.0,
+                            "evaluation.timeliness": False, "evaluation.honesty": False})
+    assert measured["cooperation_propensity"] > base["cooperation_propensity"] + 0.3
+    assert measured["concealment_rate"] == pytest.approx(base["concealment_rate"], abs=0.02)
+
+
+def test_compensation_raises_affected_cities_assistance():
+    without = _long_run(**{"responsibility.assist_share": 0.3})
+    refunded = _long_run(**{"responsibility.assist_share": 0.3,
+                            "compensation.payout_share": 0.7})
+    assert refunded["cooperation_rate"] > without["cooperation_rate"] + 0.2
+
+
+# --- trust (信任机制) -------------------------------------------------------------------------
+def test_beta_reputation_follows_its_formula():
+    m = RiskModel("coordinated", rng=0, trust__model="beta", trust__initial=0.6,
+                  trust__prior_weight=4.0)
+    observers = np.array([1, 2])
+    for kept in (False, False, True):
+        m.update_trust(observers, 0, kept)
+    assert m.trust[1, 0] == pytest.approx((1 + 0.6 * 4) / (3 + 4))
+    assert m.trust[3, 0] == 0.6  # not an observer
+    assert m.trust[0, 0] == 1.0
+
+
+def test_exponential_trust_follows_its_formula():
+    m = RiskModel("coordinated", rng=0, trust__initial=0.6, trust__learning_rate=0.3)
+    m.update_trust(np.arange(m.n), 0, False)
+    assert m.trust[1, 0] == pytest.approx(0.7 * 0.6)
+    assert m.trust[0, 0] == 1.0
+
+
+def test_distrusted_origins_get_no_assistance():
+    trusting = RiskModel("coordinated", rng=2, responsibility__assist_share=0.4,
+                         learning__initial_cooperation=1.0)
+    wary = RiskModel("coordinated", rng=2, responsibility__assist_share=0.4,
+                     learning__initial_cooperation=1.0, trust__assist_threshold=0.7)
+    trusting.run()
+    wary.run()
+    assert trusting.assist_paid.sum() > 0
+    assert wary.assist_paid.sum() == 0.0  # trust 0.6 < 0.7: no city helps
+    inc = wary.incidents[0]
+    assert (inc.assist_asked[1:] > 0).all() and (inc.assist_given == 0).all()
+
+
+def test_partnerships_break_below_the_trust_threshold():
+    kw = dict(regime="spontaneous", rng=0, trust__initial=0.4, info__report_delay_hours=0.0)
+    held = RiskModel(trust__partner_threshold=0.3, **kw)
+    broken = RiskModel(trust__partner_threshold=0.5, **kw)
+    held.run()
+    broken.run()
+    inc_held, inc_broken = held.incidents[0], broken.incidents[0]
+    warned = (inc_held.informed[1:] >= 0) & (inc_held.informed[1:] <= inc_held.report_step + 1)
+    assert warned[0]  # the neighbour downstream is a partner
+    assert inc_broken.informed[1] > inc_held.informed[1]  # learns only when the slug arrives
+
+
+# --- responsibility list, reserve, complacency, goals -------------------------------------
+def test_an_unclear_responsibility_list_delays_the_duty_to_the_region():
+    clear = RiskModel("coordinated", rng=0, learning__initial_cooperation=1.0)
+    vague = RiskModel("coordinated", rng=0, learning__initial_cooperation=1.0,
+                      responsibility__list_clarity=0.0, responsibility__negotiation_hours=48.0)
+    clear.run()
+    vague.run()
+    c, v = clear.incidents[0], vague.incidents[0]
+    assert c.duty_from == c.ready[c.origin]
+    assert v.duty_from == v.ready[v.origin] + 48 / 6
+    assert v.efforts[0] < c.efforts[0]  # before the duty applies the origin acts selfishly
+    assert vague.outcomes()["spillover_loss"] > clear.outcomes()["spillover_loss"]
+
+
+def test_the_pooled_reserve_cuts_losses_and_goes_where_the_stake_is_with_shared_information():
+    def loss(**kw):
+        return np.mean([RiskModel("coordinated", rng=s, **kw).run()["total_loss"]
+                        for s in range(10)])
+    assert loss(reserve__teams=3) < 0.97 * loss(reserve__teams=0)
+    plume = dict(region__kind="jingjinji", hazard__kind="plume", hazard__origin="tangshan",
+                 reserve__teams=2)
+    near = RiskModel("coordinated", rng=0, info__share_resources=False, **plume)
+    shared = RiskModel("coordinated", rng=0, info__share_resources=True, **plume)
+    near.run()
+    shared.run()
+    ids = near.region.ids
+    assert sorted(ids[i] for i in near.incidents[0].teams) == ["tangshan", "tianjin"]
+    # Downwind Qinhuangdao has more at stake than Tianjin, the nearest city.
+    assert sorted(ids[i] for i in shared.incidents[0].teams) == ["qinhuangdao", "tangshan"]
+    assert shared.outcomes()["total_loss"] < near.outcomes()["total_loss"]
+    done = RiskModel("coordinated", rng=0, reserve__teams=2)
+    done.run()
+    assert not done.incidents[0].live and done.teams_free == 2  # teams come home
+    assert near.incidents[0].live and near.teams_free == 0  # still at work
+
+
+def test_complacency_slows_cities_that_have_not_been_hit():
+    m = RiskModel("coordinated", rng=0, complacency__strength=1.0,
+                  complacency__memory_days=365.0)
+    assert m.complacency_factor(1, 0) == 2.0  # never hit: fully complacent
+    m.last_hit[1] = 0
+    assert m.complacency_factor(1, 0) == 1.0
+    assert m.complacency_factor(1, 365 * 4) == pytest.approx(2.0 - math.exp(-1.0))
+    alert = RiskModel("coordinated", rng=0, complacency__strength=0.0)
+    slow = RiskModel("coordinated", rng=0, complacency__strength=1.0)
+    alert.run()
+    slow.run()
+    assert (slow.incidents[0].ready[1:] - alert.incidents[0].ready[1:] == 1).all()  # +6 h
+
+
+def test_growth_first_goals_cut_source_control():
+    safe = RiskModel("coordinated", rng=0, learning__initial_cooperation=1.0)
+    growth = RiskModel("coordinated", rng=0, learning__initial_cooperation=1.0,
+                       goals__safety_weight=0.5)
+    safe.run()
+    growth.run()
+    assert growth.incidents[0].efforts[0] < safe.incidents[0].efforts[0]
+
+
+# --- money: Xin'an rule and conservation ---------------------------------------------------
+def test_xinan_rule_makes_the_polluter_pay_and_conserves_money():
+    kw = dict(regime="coordinated", rng=0, compensation__bilateral=True,
+              compensation__bilateral_amount=1.0, time__horizon_days=365.0)
+    spill = RiskModel(**kw)
+    clean = RiskModel(hazard__kind="none", **kw)
+    spill.run()
+    clean.run()
+    assert spill.bilateral.sum() == pytest.approx(0.0)
+    assert clean.bilateral.sum() == pytest.approx(0.0)
+    # No pollution crossed any border: each downstream city pays its upstream neighbour.
+    assert clean.bilateral[0] == pytest.approx(-1.0)  # the source only receives
+    assert clean.bilateral[-1] == pytest.approx(1.0)  # the mouth only pays
+    # The spill at city 0 crossed its borders: city 0 pays its downstream neighbour instead.
+    assert spill.bilateral[0] == pytest.approx(1.0)
+    assert spill.outcomes()["bilateral_transfers"] > 0
+
+
+def test_net_burden_is_the_sum_of_a_citys_accounts():
+    m = RiskModel("coordinated", rng=1, responsibility__assist_share=0.3,
+                  compensation__bilateral=True, evaluation__assessor="self")
+    m.run()
+    acc = m.city_accounts()
+    parts = (acc["loss"] + acc["source_control_cost"] + acc["assist_cost"] + acc["fund_in"]
+             - acc["fund_out"] + acc["sanctions"] - acc["evaluation"] + acc["bilateral"])
+    np.testing.assert_allclose(acc["net_burden"], parts)
+    assert acc["fund_out"].sum() == pytest.approx(acc["fund_in"].sum() + m.fund_outside)
