@@ -289,3 +289,22 @@ def test_net_burden_is_the_sum_of_a_citys_accounts():
              - acc["fund_out"] + acc["sanctions"] - acc["evaluation"] + acc["bilateral"])
     np.testing.assert_allclose(acc["net_burden"], parts)
     assert acc["fund_out"].sum() == pytest.approx(acc["fund_in"].sum() + m.fund_outside)
+
+
+def test_spontaneous_cooperation_falls_further_behind_in_a_megacity_cluster():
+    """A megacity ringed by eight satellites against three close, similar neighbours, a year
+    of plumes, accidents and cascades: spontaneous cooperation (partners only, bilateral
+    goodwill) loses more ground to the coordinated regime in the large cluster."""
+    mix = {"time.horizon_days": 365, "hazard.kind": "none",
+           "hazard.rates": {"plume": 0.5, "accident": 0.5, "cascade": 0.3}}
+
+    def gap(region: dict) -> float:
+        loss = {r: np.mean([RiskModel(r, params={**mix, **region}, rng=s).run()["total_loss"]
+                            for s in range(8)]) for r in ("spontaneous", "coordinated")}
+        return loss["spontaneous"] / loss["coordinated"]
+
+    cluster = gap({"region.kind": "core_periphery", "region.n_cities": 9,
+                   "region.core_ratio": 20})
+    neighbours = gap({"region.kind": "grid", "region.n_cities": 3, "region.spacing_km": 60})
+    assert cluster > neighbours + 0.1
+    assert 1.0 < neighbours < 1.4
