@@ -130,6 +130,20 @@ def shortest_effective_distance(
     return best
 
 
+class _Compartment:
+    """One row of a model's state array, read and written in place (so ``m.S = x`` and
+    ``m.R += x`` keep working and never detach a compartment from the state)."""
+
+    def __init__(self, row: int) -> None:
+        self.row = row
+
+    def __get__(self, obj: MetapopSEIR | None, owner: type | None = None):
+        return self if obj is None else obj._state[self.row]
+
+    def __set__(self, obj: MetapopSEIR, value: ArrayLike) -> None:
+        obj._state[self.row] = value
+
+
 class MetapopSEIR:
     """SEIR in every city, coupled by commuting (force of infection mixes where people are).
 
@@ -157,6 +171,8 @@ class MetapopSEIR:
     whether contagion crosses a border at all. Once fewer than ``extinct_below`` persons are E or
     I in the whole region, they are moved to R so the outbreak ends and quiet steps are free.
     """
+
+    S, E, I, R = (_Compartment(k) for k in range(4))  # noqa: E741 (the standard names)
 
     def __init__(
         self,
@@ -200,11 +216,20 @@ class MetapopSEIR:
 
         self._outflow = 1.0 - np.diag(flows)
         self._pop_present = pop @ flows  # Σ_k P[k, j] N_k without travel restrictions
+        # Travel factors change only when a city changes its restrictions, so the mixing they
+        # give is kept until they do: (key, P̃, people present, whether every city has some).
+        self._mixing: tuple[tuple, FloatArray, FloatArray, bool] | None = None
 
-        self.S = pop.copy()
-        self.E = np.zeros(n)
-        self.I = np.zeros(n)
-        self.R = np.zeros(n)
+        # S, E, I, R are rows of one array so a step moves everyone with a few whole-array
+        # operations, and the three transitions are drawn in one binomial call (rows in the
+        # order S→E, E→I, I→R: the same draws, in the same order, as three calls).
+        self._state = np.zeros((4, n))
+        self._state[0] = pop
+        self._p = np.empty((3, n))  # per-step probabilities of the three transitions
+        self._p[1] = self.p_onset
+        self._p[2] = self.p_recover
+        self._flows = np.zeros((5, n))  # rows 1-3: S→E, E→I, I→R; rows 0 and 4 stay 0
+        self._delta = np.empty((4, n))
         self.cumulative_infections = np.zeros(n)
 
     # ------------------------------------------------------------------ set-up
@@ -220,16 +245,30 @@ class MetapopSEIR:
 
     # ------------------------------------------------------------------ dynamics
     def mixing_matrix(self, travel_factor: float | ArrayLike = 1.0) -> FloatArray:
-        """P̃: P with each city's outflow scaled by ``travel_factor`` (stay share absorbs rest)."""
+        """P̃: P with each city's outflow scaled by ``travel_factor`` (stay share absorbs rest).
+
+        The result is shared with later calls with the same factors: read it, do not write it."""
+        return self._mixing_for(travel_factor)[1]
+
+    def _mixing_for(self, travel_factor: float | ArrayLike) -> tuple:
+        """P̃ and the people present in each city under it, rebuilt only when the factors
+        change: they change when a city imposes or lifts restrictions, not every step."""
         f = np.asarray(travel_factor, dtype=float)
+        key = f.shape, f.tobytes()
+        if self._mixing is not None and self._mixing[0] == key:
+            return self._mixing
         if f.ndim == 0 and f == 1.0:
-            return self.P
-        f = np.broadcast_to(f, (self.n,))
-        if np.any(f < 0) or np.any(f * self._outflow > 1.0 + 1e-12):
-            raise ValueError("travel_factor must be >= 0 and keep each outflow share <= 1")
-        mixed = self.P * f[:, None]
-        np.fill_diagonal(mixed, 1.0 - f * self._outflow)
-        return mixed
+            mixed, present = self.P, self._pop_present
+        else:
+            f = np.broadcast_to(f, (self.n,))
+            if np.any(f < 0) or np.any(f * self._outflow > 1.0 + 1e-12):
+                raise ValueError("travel_factor must be >= 0 and keep each outflow share <= 1")
+            mixed = self.P * f[:, None]
+            np.fill_diagonal(mixed, 1.0 - f * self._outflow)
+            mixed.setflags(write=False)
+            present = self.population @ mixed
+        self._mixing = (key, mixed, present, bool(np.all(present > 0)))
+        return self._mixing
 
     def infection_probability(
         self,
@@ -237,13 +276,15 @@ class MetapopSEIR:
         travel_factor: float | ArrayLike = 1.0,
     ) -> FloatArray:
         """Per-step probability that a susceptible resident of each city is infected."""
-        mixed = self.mixing_matrix(travel_factor)
-        present = self._pop_present if mixed is self.P else self.population @ mixed
+        _, mixed, present, everywhere = self._mixing_for(travel_factor)
         infectious_present = self.I @ mixed
-        prevalence_at = np.divide(
-            infectious_present, present, out=np.zeros(self.n), where=present > 0
-        )
-        prevalence_at = prevalence_at * np.asarray(transmission_factor, dtype=float)
+        if everywhere:
+            prevalence_at = infectious_present / present
+        else:
+            prevalence_at = np.divide(
+                infectious_present, present, out=np.zeros(self.n), where=present > 0
+            )
+        prevalence_at *= np.asarray(transmission_factor, dtype=float)
         return -np.expm1(-self.beta_step * (mixed @ prevalence_at))
 
     def step(
@@ -258,35 +299,32 @@ class MetapopSEIR:
         in each city; ``travel_factor`` (scalar or per city, 1 = no restrictions, 0 = closed)
         scales the outflow of each city's residents. ``rng`` is required in stochastic mode.
         """
-        if not (self.E.any() or self.I.any()):
+        state = self._state
+        if not np.count_nonzero(state[1:3]):
             return np.zeros(self.n)  # quiet period: nothing can change
-        p_inf = self.infection_probability(transmission_factor, travel_factor)
+        self._p[0] = self.infection_probability(transmission_factor, travel_factor)
+        flows = self._flows
         if self.stochastic:
             if rng is None:
                 raise ValueError("stochastic mode needs an rng")
-            new_e = rng.binomial(self.S.astype(np.int64), p_inf).astype(float)
-            new_i = rng.binomial(self.E.astype(np.int64), self.p_onset).astype(float)
-            new_r = rng.binomial(self.I.astype(np.int64), self.p_recover).astype(float)
+            flows[1:4] = rng.binomial(state[:3].astype(np.int64), self._p)
         else:
-            new_e = self.S * p_inf
-            new_i = self.E * self.p_onset
-            new_r = self.I * self.p_recover
-        self.S -= new_e
-        self.E += new_e - new_i
-        self.I += new_i - new_r
-        self.R += new_r
+            np.multiply(state[:3], self._p, out=flows[1:4])
+        # Each compartment gains the flow in and loses the flow out: S −= S→E, E += S→E − E→I, …
+        np.subtract(flows[:4], flows[1:], out=self._delta)
+        state += self._delta
+        new_e = flows[1].copy()
         self.cumulative_infections += new_e
         if not self.stochastic and self.E.sum() + self.I.sum() < self.extinct_below:
             self.R += self.E + self.I
-            self.E[:] = 0.0
-            self.I[:] = 0.0
+            state[1:3] = 0.0
         return new_e
 
     # ------------------------------------------------------------------ read-outs
     @property
     def active(self) -> bool:
         """True while anyone is exposed or infectious (the model can skip quiet cities)."""
-        return bool(self.E.any() or self.I.any())
+        return bool(np.count_nonzero(self._state[1:3]))
 
     @property
     def attack_rate(self) -> FloatArray:

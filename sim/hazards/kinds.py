@@ -334,41 +334,73 @@ class Epidemic(Hazard):
         # Outbound travel restrictions protect only other cities: the origin imposes them in
         # proportion to the weight it gives their losses (none under 自扫门前雪).
         self._external = p["responsibility.external_weight"]
+        # Levers (transmission, travel, measure costs) change only when measures or the
+        # origin's control change, so they are rebuilt then, not every step.
+        self._levers_key: tuple[bytes, float] | None = None
+        self._spared: tuple[bytes, np.ndarray] | None = None
+        self._update_reach()
 
     @property
     def done(self) -> bool:
         return not self.seir.active
 
     def detectable(self) -> bool:
-        return bool(self.noticed()[self.origin])
+        return bool(self._noticed[self.origin])
 
     def step(self) -> None:
-        p = self.world.p
         # Measures are in force where a ready city has cases (warning makes them start on day 1).
-        self.measures = self.measures & self.arrived()
+        self.measures = self.measures & self._arrived
+        key = (self.measures.tobytes(), self.control)
+        if key != self._levers_key:
+            self._levers_key = key
+            self._set_levers()
+        self.new_cases = self.seir.step(self.rng, self._transmission, self._travel)
+        self.intensity = self.seir.I / self.seir.population * 1e5  # per 100,000 residents
+        self._update_reach()
+
+    def _set_levers(self) -> None:
+        p = self.world.p
         transmission = np.where(self.measures, 1.0 - p["epidemic.measure_effect"], 1.0)
         transmission[self.origin] *= 1.0 - self.control * p["epidemic.containment_effect"]
         travel = np.ones(self.world.n)
         travel[self.origin] = 1.0 - p["epidemic.travel_cut"] * self.control * self._external
-        self.new_cases = self.seir.step(self.rng, transmission, travel)
-        self.intensity = self.seir.I / self.seir.population * 1e5  # per 100,000 residents
-        self.extra_loss = np.where(self.measures, p["epidemic.measure_cost_share"], 0.0) \
+        extra_loss = np.where(self.measures, p["epidemic.measure_cost_share"], 0.0) \
             * self.world.loss_rate
+        for a in (transmission, travel, extra_loss):
+            a.setflags(write=False)
+        self._transmission, self._travel, self.extra_loss = transmission, travel, extra_loss
+
+    def _update_reach(self) -> None:
+        """Who has had cases, worked out once per step (the model asks several times)."""
+        ever = self.seir.population - self.seir.S
+        self._arrived = ever >= 1.0
+        self._noticed = ever >= self.world.p["epidemic.detect_cases"]
+        self._arrived.setflags(write=False)
+        self._noticed.setflags(write=False)
 
     def damage(self) -> np.ndarray:
         return self.new_cases * self.world.p["epidemic.case_cost"] / self.world.loss_rate
 
     def arrived(self) -> np.ndarray:
-        return self.seir.population - self.seir.S >= 1.0
+        return self._arrived
 
     def noticed(self) -> np.ndarray:
         """An epidemic is seen only once enough cases have accumulated; a warning lets a city
         screen travellers and act from the first imported case."""
-        return self.seir.population - self.seir.S >= self.world.p["epidemic.detect_cases"]
+        return self._noticed
 
     def spared(self, efforts: np.ndarray) -> np.ndarray:
         """Final-size projection: containment lowers the origin's R0, travel cuts lower the
-        chance that infected travellers seed each other city."""
+        chance that infected travellers seed each other city.
+
+        The projection depends on the efforts only (not on the epidemic's state), so it is
+        worked out once and shared by the daily decisions: read it, do not write it."""
+        key = efforts.tobytes()
+        if self._spared is None or self._spared[0] != key:
+            self._spared = (key, self._project(efforts))
+        return self._spared[1]
+
+    def _project(self, efforts: np.ndarray) -> np.ndarray:
         w, p, seir = self.world, self.world.p, self.seir
         r0 = p["epidemic.r0"] * (1.0 - efforts * p["epidemic.containment_effect"])
         z = _final_size(r0)
@@ -381,7 +413,9 @@ class Epidemic(Hazard):
         zj = np.where(np.arange(w.n) == self.origin, z[:, None], _final_size(
             np.array([p["epidemic.r0"]]))[0])
         loss = invade * zj * seir.population[None, :] * p["epidemic.case_cost"]
-        return loss[0] - loss
+        spared = loss[0] - loss
+        spared.setflags(write=False)
+        return spared
 
 
 def _solve_final_size(r0: np.ndarray) -> np.ndarray:
