@@ -1,4 +1,7 @@
-"""Metapopulation SEIR: analytic and published behaviours (LITERATURE.md §A.3)."""
+"""Metapopulation SEIR: flows, effective distance, conservation and control levers.
+
+The published patterns (final size, invasion threshold, arrival order; LITERATURE.md
+§A.3) are in tests/patterns/."""
 
 from __future__ import annotations
 
@@ -11,49 +14,7 @@ from sim.hazards.epidemic import (
     gravity_flows,
     shortest_effective_distance,
 )
-
-
-def final_size(r0: float) -> float:
-    """Root z in (0, 1] of z = 1 − exp(−R0·z) by bisection (R0 > 1)."""
-    lo, hi = 1e-12, 1.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if mid - 1.0 + np.exp(-r0 * mid) < 0.0:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
-
-
-def ranks(x: np.ndarray) -> np.ndarray:
-    """Ranks with ties averaged (what Spearman's rho needs)."""
-    order = np.argsort(x, kind="stable")
-    r = np.empty(len(x))
-    r[order] = np.arange(len(x), dtype=float)
-    _, inverse = np.unique(x, return_inverse=True)
-    return (np.bincount(inverse, r) / np.bincount(inverse))[inverse]
-
-
-def spearman(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
-
-
-def planar_distances(xy: np.ndarray) -> np.ndarray:
-    return np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=-1))
-
-
-def ring(n: int, radius_km: float) -> np.ndarray:
-    angle = 2 * np.pi * np.arange(n) / n
-    return planar_distances(radius_km * np.c_[np.cos(angle), np.sin(angle)])
-
-
-def run_out(model: MetapopSEIR, rng: np.random.Generator | None = None, max_steps: int = 20_000):
-    """Step until the outbreak is over (deterministic: fewer than 1e-3 persons E+I)."""
-    for step in range(max_steps):
-        if model.E.sum() + model.I.sum() < (0.5 if model.stochastic else 1e-3):
-            return step
-        model.step(rng)
-    raise AssertionError("outbreak did not end")
+from tests.patterns.helpers import planar_distances
 
 
 # --------------------------------------------------------------------------- gravity flows
@@ -105,43 +66,6 @@ def test_shortest_path_prefers_two_strong_hops():
     best = shortest_effective_distance(P, 0)
     assert best[2] == pytest.approx(D[1, 0] + D[2, 1])
     assert best[2] < D[2, 0]
-
-
-# --------------------------------------------------------------------------- final size
-@pytest.mark.parametrize("r0", [1.5, 2.0, 3.0])
-def test_final_size_deterministic(r0):
-    model = MetapopSEIR([1e7], r0, incubation_days=3, infectious_days=5, dt_days=0.25)
-    model.seed(0, 10)
-    run_out(model)
-    assert model.attack_rate[0] == pytest.approx(final_size(r0), rel=0.01)
-
-
-@pytest.mark.parametrize("dt_days", [0.1, 1.0, 2.0])
-def test_final_size_does_not_depend_on_step_length(dt_days):
-    model = MetapopSEIR([1e7], 2.0, incubation_days=2, infectious_days=4, dt_days=dt_days)
-    model.seed(0, 10)
-    run_out(model)
-    assert model.attack_rate[0] == pytest.approx(final_size(2.0), rel=0.01)
-
-
-@pytest.mark.parametrize("r0", [1.5, 2.0, 3.0])
-def test_final_size_stochastic(r0):
-    rng = np.random.default_rng(np.random.SeedSequence([2013, int(10 * r0)]))
-    rates = []
-    for _ in range(5):
-        model = MetapopSEIR([1e6], r0, 3, 5, dt_days=0.5, stochastic=True)
-        model.seed(0, 100)  # enough index cases that early extinction is negligible
-        run_out(model, rng)
-        rates.append(model.attack_rate[0])
-    assert np.all(np.abs(np.array(rates) / final_size(r0) - 1.0) < 0.02)
-
-
-def test_subcritical_stays_small():
-    model = MetapopSEIR([1e6], 0.5, 3, 5, dt_days=0.5)
-    model.seed(0, 100)
-    run_out(model)
-    # expected total = seeds / (1 − R0) in a branching process
-    assert model.cumulative_infections[0] == pytest.approx(200, rel=0.05)
 
 
 # --------------------------------------------------------------------------- conservation
@@ -226,48 +150,3 @@ def test_travel_factor_validation():
     assert mixed[0, 0] == pytest.approx(0.25)
     with pytest.raises(ValueError, match="travel_factor"):
         model.mixing_matrix(np.array([3.0, 1.0]))  # would send 150% of city 0 abroad
-
-
-# --------------------------------------------------------------------------- invasion threshold
-@pytest.mark.parametrize(("mobility", "expect_invasion"), [(1e-7, False), (1e-2, True)])
-def test_invasion_threshold(mobility, expect_invasion):
-    """Colizza & Vespignani 2007: below a critical mobility the outbreak stays in its origin."""
-    n, pop = 10, np.full(10, 5e4)
-    P = gravity_flows(pop, ring(n, 300.0), mobility)
-    invaded = []
-    for seq in np.random.SeedSequence(20070148701).spawn(40):
-        rng = np.random.default_rng(seq)
-        model = MetapopSEIR(pop, 2.0, 3, 5, dt_days=1.0, P=P, stochastic=True)
-        model.seed(0, 5)
-        run_out(model, rng)
-        invaded.append(bool(np.any(model.attack_rate[1:] > 0.01)))
-    share = np.mean(invaded)
-    assert (share >= 0.8) if expect_invasion else (share <= 0.2)
-
-
-# --------------------------------------------------------------------------- arrival order
-def test_arrival_order_follows_effective_distance():
-    """Brockmann & Helbing 2013: arrival time ranks with effective, not geographic, distance."""
-    rho_eff, rho_geo = [], []
-    for layout in range(12):
-        rng = np.random.default_rng(layout)
-        n = 15
-        dist = planar_distances(rng.uniform(0, 1000, (n, 2)))
-        pop = np.exp(rng.uniform(np.log(1e5), np.log(1e7), n))
-        P = gravity_flows(pop, dist, 1e-3)
-        model = MetapopSEIR(pop, 2.0, 3, 5, dt_days=0.25, P=P)
-        model.seed(0, 10)
-        arrival = np.full(n, np.inf)
-        for step in range(4000):
-            model.step()
-            arrival[(model.I >= 1.0) & np.isinf(arrival)] = step
-            if np.all(np.isfinite(arrival)):
-                break
-        others = np.arange(1, n)
-        eff = shortest_effective_distance(P, 0)
-        rho_eff.append(spearman(arrival[others], eff[others]))
-        rho_geo.append(spearman(arrival[others], dist[0, others]))
-    rho_eff, rho_geo = np.array(rho_eff), np.array(rho_geo)
-    assert rho_eff.mean() >= 0.8
-    assert rho_eff.mean() > rho_geo.mean()
-    assert np.mean(rho_eff > rho_geo) >= 0.8
