@@ -8,29 +8,6 @@ import pytest
 from sim.metrics import gini
 from sim.model import RiskModel
 
-LINEAR = {"river_spill.half_damage": 1e5, "source_control.cost": 0.00045,
-          "region.attenuation": 0.8}
-
-
-def _first_effort(regime: str, **kw) -> tuple[float, float]:
-    m = RiskModel(regime=regime, rng=0, **LINEAR, **kw)
-    m.run()
-    return m.incidents[0].efforts[0], m.incidents[0].optima[0]
-
-
-def test_pigouvian_refund_of_the_external_share_restores_the_optimum():
-    s_origin = 1.0 / (0.8 ** np.arange(6)).sum()
-    nash, optimum = _first_effort("territorial")
-    assert nash == pytest.approx(s_origin * optimum, abs=0.02)
-    fixed, optimum = _first_effort("territorial", compensation__payout_share=1 - s_origin)
-    assert fixed == pytest.approx(optimum, abs=0.02)
-
-
-def test_an_origin_answering_for_the_region_is_not_pushed_past_the_optimum_by_refunds():
-    a, optimum = _first_effort("coordinated", compensation__payout_share=0.5,
-                               responsibility__assist_share=0.3)
-    assert a == pytest.approx(optimum, abs=0.01)
-
 
 def _concealment(audit: float, penalty: float) -> float:
     rates = [RiskModel(regime="territorial", rng=s, info__report_threshold=0.0,
