@@ -130,18 +130,6 @@ def test_own_region_errors_name_the_file_and_the_field(tmp_path):
         load_region_file(str(tmp_path / "missing.csv"))
 
 
-def test_warning_before_arrival_cuts_damage_by_the_configured_share():
-    base = dict(rng=0, region__reach_hours=48.0, time__horizon_days=20)
-    late = RiskModel(regime="coordinated", info__relay_hours=500.0, **base)
-    early = RiskModel(regime="coordinated", **base)
-    late.run()
-    early.run()
-    far = 5
-    assert early.incidents[0].lead_hours[far] > 24
-    assert late.incidents[0].lead_hours[far] == 0
-    assert early.incidents[0].loss[far] < late.incidents[0].loss[far]
-
-
 def test_step_length_is_configurable_and_results_scale_sensibly():
     six = RiskModel(rng=0, time__step_hours=6.0).run()
     three = RiskModel(rng=0, time__step_hours=3.0).run()
