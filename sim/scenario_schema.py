@@ -1,0 +1,461 @@
+"""The scenario file reference: every key a scenario accepts, with its type, default, meaning
+and an example, and the generator of docs/scenarios.md.
+
+What a scenario *accepts* is decided by sim.scenario (TOP_KEYS, REGIME_KEYS, SWEEP_KINDS,
+SAMPLE_OPTIONS, the record keys, CHARTS); this module documents it, and `accepted()` reads those
+names back from sim.scenario so that tests/test_scenario_docs.py can check that the table below
+covers exactly them (a new key without documentation fails), that every example validates,
+and that docs/scenarios.md is what `markdown()` generates:
+
+    python -m sim.scenario_schema > docs/scenarios.md
+
+An example is a fragment of a scenario (a mapping of top-level keys): added to a minimal
+scenario ({name: example}) it must pass sim.scenario.load.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from sim import scenario
+from sim.regimes import REGIMES
+from sim.runner import MAX_TRUST_CITIES
+from sim.scenario import CHARTS, DEFAULT_MAX_RUNS, SWEEP_KINDS, TOP_KEYS
+
+REQUIRED = "(required)"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a scenario file. `path` says where it sits: `name` (top level),
+    `regimes[].label` (a key of an entry of the list), `sweep.lhs.samples` (an option of a
+    sweep kind), `charts[]: heatmap` (a value of a list)."""
+
+    path: str
+    type: str  # what the value must be, in words
+    default: str  # what applies when the key is absent (REQUIRED if it may not be)
+    doc: str  # what it means
+    example: dict[str, Any]  # a scenario fragment that uses the key (validated by the tests)
+
+    @property
+    def name(self) -> str:
+        """The key's own name (the last part of the path)."""
+        last = self.path.split(": ")[-1] if ": " in self.path else self.path.split(".")[-1]
+        return last.removesuffix("[]")
+
+
+def _fmt(value) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, sort_keys=False,
+                          width=10_000).strip().removesuffix("...").strip()
+
+
+PRESETS = ", ".join(f"`{r}`" for r in REGIMES)
+LATE = {"name": "coordinated_late", "regime": "coordinated"}
+
+# --- top-level keys ---------------------------------------------------------------------------
+TOP: tuple[Key, ...] = (
+    Key("name", "text: letters, digits, `_` and `-`, at most 64, starting with a letter or digit",
+        REQUIRED,
+        "Names the results folder (`results/<name>/`) and the study in reports. Results of a "
+        "changed scenario are never mixed with old ones under the same name: the run is refused "
+        "unless you pass `--overwrite` or choose another `--out`.",
+        {"name": "my_study"}),
+    Key("description", "text", "empty",
+        "Shown at the top of the report. Say what the study asks.",
+        {"description": "Does a shared warning platform protect the cities downstream?"}),
+    Key("extends", "path of a scenario file, relative to this file", "none",
+        "Start from another scenario: its keys apply unless this file sets them, except "
+        "`params`, which are merged path by path (this file wins). Chains are allowed, cycles "
+        "are refused. Read only from files, not from a mapping passed to `sim.run_study`.",
+        {"extends": "quickstart.yaml"}),
+    Key("seed", "integer >= 0", "0",
+        "Root seed. Replication r of every regime and sweep point gets the same seed derived "
+        "from it (common random numbers, so comparisons are paired); the same seed gives the "
+        "same results bit for bit, whatever `--workers`. Command line: `--seed N`.",
+        {"seed": 20240601}),
+    Key("replications", "integer >= 1", "10",
+        "Runs per regime and sweep point. Command line: `--replications N`.",
+        {"replications": 30}),
+    Key("regimes", "non-empty list of preset names or regime entries (next table)",
+        "`[territorial, coordinated]`",
+        f"The regimes to compare. A name is one of the presets {PRESETS} (`python run.py list` "
+        "prints their settings side by side); a mapping is a preset with overrides and its own "
+        "name and labels. Regime names must be unique. The order fixes colours and markers "
+        "in every chart.",
+        {"regimes": ["territorial", "coordinated",
+                     {**LATE, "set": {"info.report_delay_hours": 24}}]}),
+    Key("baseline", "the name of one of the study's regimes",
+        "`territorial` if the study has it, else the first regime",
+        "Paired differences (`differences.csv`, the quotable sentence) are taken against this "
+        "regime.",
+        {"regimes": ["territorial", "coordinated"], "baseline": "territorial"}),
+    Key("params", "mapping of parameter paths to values (nested mappings allowed)",
+        "`{}`: every parameter at its default",
+        "Fixed parameter values for every run, by dotted path; `hazard: {magnitude: 50}` and "
+        "`hazard.magnitude: 50` mean the same. Every path, its default, range and unit is in "
+        "[parameters.md](parameters.md). They apply on top of each regime's settings, so a "
+        "path set here overrides the presets (use a regime's `set` to change one regime "
+        "only). Command line: `--set path=value` (repeatable) overrides this mapping.",
+        {"params": {"region.n_cities": 8, "hazard.magnitude": 50}}),
+    Key("sweep", "mapping of parameter paths to values, or of sweep kinds to their bodies",
+        "no sweep: one point, the `params`",
+        "Parameters to vary. Paths at the top (`sweep: {region.reach_hours: [12, 24]}`) form a "
+        "factorial grid; otherwise the keys are sweep kinds (tables below). Several kinds in "
+        "one sweep are crossed (every point of one with every point of the other), except "
+        "`morris` and `sobol`, which must be the only kind. A parameter may be swept in one "
+        "place only, and not also be given with `--set`.",
+        {"sweep": {"region.reach_hours": [12, 24, 48, 72]}}),
+    Key("record", "mapping with the keys of the record table below", "`{series: true, "
+        "cities: false}`",
+        "What to keep besides one row of outcomes per run.",
+        {"record": {"series": True}}),
+    Key("charts", "list of chart names (chart table below)",
+        "every chart of the catalogue, each drawn if the study's data allow it",
+        "Charts to draw after the run (PDF, SVG and PNG, English and `_zh` Chinese). A chart "
+        "listed here that the study cannot draw is skipped with a warning that says why; "
+        "`python run.py plot RESULTS --chart NAME` draws any chart later. See "
+        "[charts.md](charts.md).",
+        {"charts": ["regime_comparison", "sweep_response", "timeseries"]}),
+    Key("max_runs", "integer >= 1", f"{DEFAULT_MAX_RUNS}",
+        "A safety limit: a plan (regimes x sweep points x replications) larger than this is "
+        "refused before anything runs, unless you raise it here or pass `--yes`.",
+        {"max_runs": 500000}),
+)
+
+# --- entries of `regimes:` --------------------------------------------------------------------
+REGIME: tuple[Key, ...] = (
+    Key("regimes[].name", "text: letters, digits, `_` and `-`", "the preset's name (`regime`)",
+        "The regime's name in the results (the `regime` column, `baseline`, file names). "
+        "Written alone (`{name: coordinated}`), it is also the preset.",
+        {"regimes": ["territorial", {**LATE, "set": {"info.report_delay_hours": 24}}]}),
+    Key("regimes[].regime", f"one of {PRESETS}", "the entry's `name`",
+        "The preset the entry starts from.",
+        {"regimes": ["territorial", {"name": "coordinated_no_fund", "regime": "coordinated",
+                                     "set": {"compensation.payout_share": 0}}]}),
+    Key("regimes[].label", "text", "the preset's English label for a preset, else `name`",
+        "Name of the regime in English charts and reports.",
+        {"regimes": ["territorial", {**LATE, "label": "Coordinated, 24 h report delay",
+                                     "set": {"info.report_delay_hours": 24}}]}),
+    Key("regimes[].label_zh", "text", "the preset's Chinese label for a preset, else `label`",
+        "Name of the regime in Chinese charts and reports (`--lang zh`).",
+        {"regimes": ["territorial", {**LATE, "label": "Coordinated, 24 h report delay",
+                                     "label_zh": "综合协调（报告延迟24小时）",
+                                     "set": {"info.report_delay_hours": 24}}]}),
+    Key("regimes[].set", "mapping of parameter paths to values", "`{}`: the preset as it is",
+        "Settings of this regime only, on top of its preset (any path of "
+        "[parameters.md](parameters.md)). The study's `params` and sweep apply on top of "
+        "these, so do not fix there what a regime changes.",
+        {"regimes": ["territorial", {"name": "territorial_fund", "regime": "territorial",
+                                     "set": {"compensation.payout_share": 0.3,
+                                             "compensation.outside_share": 0.3}}]}),
+)
+
+# --- sweep kinds and their options ------------------------------------------------------------
+BOUNDS = {"hazard.magnitude": [20, 100], "info.report_delay_hours": [0, 48]}
+
+
+def _sweep(kind: str, body) -> dict[str, Any]:
+    return {"sweep": {kind: body}}
+
+
+SWEEP: tuple[Key, ...] = (
+    Key("sweep.factorial", "mapping of parameter paths to values (value forms below)", "—",
+        "Every combination of the values: 3 x 2 values give 6 points. Writing the paths "
+        "directly under `sweep:` means the same.",
+        _sweep("factorial", {"region.reach_hours": [12, 24, 48],
+                             "hazard.magnitude": {"from": 50, "to": 100, "step": 50}})),
+    Key("sweep.zip", "mapping of parameter paths to lists of equal length", "—",
+        "The i-th values of every path together: n values give n points.",
+        _sweep("zip", {"region.n_cities": [4, 6, 8], "region.spacing_km": [40, 55, 70]})),
+    Key("sweep.points", "non-empty list of mappings of parameter paths to values", "—",
+        "Points written out one by one.",
+        _sweep("points", [{"hazard.magnitude": 30, "region.reach_hours": 12},
+                          {"hazard.magnitude": 90, "region.reach_hours": 48}])),
+    Key("sweep.lhs", "mapping: `samples`, `bounds`, `seed`", "—",
+        "A Latin hypercube sample of `samples` points over the bounds (each range cut into "
+        "`samples` strata, each stratum used once); integer parameters are rounded.",
+        _sweep("lhs", {"samples": 20, "bounds": BOUNDS})),
+    Key("sweep.random", "mapping: `samples`, `bounds`, `seed`", "—",
+        "`samples` points drawn uniformly over the bounds; integer parameters are rounded.",
+        _sweep("random", {"samples": 20, "bounds": BOUNDS})),
+    Key("sweep.morris", "mapping: `trajectories`, `levels`, `bounds`, `seed`", "—",
+        "A Morris (elementary effects) screening design: `trajectories` x (k + 1) points for "
+        "k parameters, drawn with SALib. Ranks many parameters cheaply; the study writes "
+        "`sensitivity.csv` and can draw the `sensitivity` chart. Must be the sweep's only kind.",
+        _sweep("morris", {"trajectories": 10, "bounds": BOUNDS})),
+    Key("sweep.sobol", "mapping: `base_samples`, `second_order`, `bounds`, `seed`", "—",
+        "A Sobol (Saltelli) design for variance-based indices S1 and ST: `base_samples` x "
+        "(k + 2) points, or x (2k + 2) with `second_order`, drawn with SALib; written to "
+        "`sensitivity.csv`. Must be the sweep's only kind.",
+        _sweep("sobol", {"base_samples": 16, "bounds": BOUNDS})),
+)
+
+
+def _bounds(kind: str, body: dict) -> Key:
+    return Key(f"sweep.{kind}.bounds", "mapping of numeric parameter paths to `[low, high]`",
+               REQUIRED,
+               "The parameters sampled and their ranges; low < high, both within the "
+               "parameter's own range.",
+               _sweep(kind, {**body, "bounds": {"region.reach_hours": [6, 72]}}))
+
+
+def _seed(kind: str, body: dict) -> Key:
+    return Key(f"sweep.{kind}.seed", "integer >= 0", "0",
+               "Combined with the scenario's root `seed` to draw the sample: change it for "
+               "another sample with the same seeds of the runs.",
+               _sweep(kind, {**body, "seed": 3}))
+
+
+LHS = {"samples": 20, "bounds": BOUNDS}
+MORRIS = {"trajectories": 10, "bounds": BOUNDS}
+SOBOL = {"base_samples": 16, "bounds": BOUNDS}
+SWEEP_OPTIONS: tuple[Key, ...] = (
+    *(k for kind in ("lhs", "random") for k in (
+        Key(f"sweep.{kind}.samples", "integer >= 1", REQUIRED, "Number of points.",
+            _sweep(kind, {**LHS, "samples": 50})),
+        _bounds(kind, LHS), _seed(kind, LHS))),
+    Key("sweep.morris.trajectories", "integer >= 2", REQUIRED,
+        "Number of trajectories r (10 to 50 is usual); each has k + 1 points.",
+        _sweep("morris", {**MORRIS, "trajectories": 20})),
+    Key("sweep.morris.levels", "even integer >= 2", str(getattr(scenario, "MORRIS_LEVELS", 4)),
+        "Grid levels p of each range; a step moves a parameter by p / (2 (p - 1)) of its "
+        "range. An integer parameter needs high - low >= p - 1.",
+        _sweep("morris", {**MORRIS, "levels": 6})),
+    _bounds("morris", MORRIS), _seed("morris", MORRIS),
+    Key("sweep.sobol.base_samples", "power of two >= 2", REQUIRED,
+        "Base sample size N (a Sobol sequence is balanced only at powers of two).",
+        _sweep("sobol", {**SOBOL, "base_samples": 32})),
+    Key("sweep.sobol.second_order", "true or false", "false",
+        "Also estimate the second-order indices S2 of every pair of parameters (2k + 2 points "
+        "per base sample instead of k + 2).",
+        _sweep("sobol", {**SOBOL, "second_order": True})),
+    _bounds("sobol", SOBOL), _seed("sobol", SOBOL),
+)
+
+# The values of one path in `factorial`, `zip` or a plain sweep (not keys, but forms of value).
+VALUES: tuple[Key, ...] = (
+    Key("[v1, v2, ...]", "non-empty list of values the parameter accepts", "—",
+        "These values, in this order (numbers, names, true/false: whatever the parameter "
+        "takes).",
+        {"sweep": {"info.route": ["hierarchy", "platform"]}}),
+    Key("{from, to, step}", "three numbers", "—",
+        "from, from + step, ... up to `to` (included when a step lands on it); a negative "
+        "step counts down.",
+        {"sweep": {"hazard.magnitude": {"from": 20, "to": 100, "step": 40}}}),
+    Key("{from, to, num}", "two numbers and an integer >= 1", "—",
+        "`num` evenly spaced values from `from` to `to`, both included.",
+        {"sweep": {"region.attenuation": {"from": 0.5, "to": 1.0, "num": 6}}}),
+)
+
+# --- record -----------------------------------------------------------------------------------
+RECORD: tuple[Key, ...] = (
+    Key("record.series", "true or false", "true",
+        "Keep per-step series of every run (`series/`): what the `timeseries` chart and the "
+        "mean trust over time need. Costs disk space on large plans.",
+        {"record": {"series": False}}),
+    Key("record.cities", "true or false", "false",
+        "Keep, for replication 0 of every regime and point, the intensity and loss of every "
+        "city at every step and the incidents (`cities/`): what `incident_map` and "
+        "`incident_timeline` need.",
+        {"record": {"series": True, "cities": True}}),
+)
+
+# --- charts -----------------------------------------------------------------------------------
+_CHART_DOCS = {
+    "regime_comparison": ("distribution of each outcome per regime (box, 5–95% whiskers, mean "
+                          "with 95% CI)", "always"),
+    "sweep_response": ("an outcome against a swept parameter, one line per regime with its "
+                       "95% CI band", "a sweep over a numeric parameter"),
+    "timeseries": ("cumulative loss and cities warned over time", "`record: {series: true}`"),
+    "heatmap": ("mean outcome over a grid of two parameters, one panel per regime",
+                "a grid sweep over two numeric parameters (2 to 15 values each)"),
+    "tradeoff": ("total loss against coordination cost, per regime", "a cost outcome"),
+    "incident_map": ("the region at the moments the hazard peaks in successive cities, one "
+                     "row per regime", "`record: {cities: true}`"),
+    "incident_timeline": ("per city and regime: hazard present, warning and arrival times",
+                          "`record: {cities: true}`"),
+    "trust": ("trust between cities at the end of the runs (matrix per regime) and mean "
+              "trust over time", f"regions of up to {MAX_TRUST_CITIES} cities; the time "
+              "panel needs `record: {series: true}`"),
+    "burden": ("who pays: each city's losses, costs and compensation, its net burden and the "
+               "Gini coefficient of net burden per capita", "always (per-city accounts)"),
+    "region_map": ("the region coloured by loss or net burden, with compensation flows",
+                   "always (per-city accounts)"),
+    "sensitivity": ("sensitivity indices of the swept parameters (Morris mu*, Sobol S1 and "
+                    "ST)", "a `morris` or `sobol` sweep, or a factorial sweep over two or "
+                    "more parameters"),
+}
+CHART_SWEEPS = {"sweep_response": {"sweep": {"region.reach_hours": [12, 24, 48]}},
+                "heatmap": {"sweep": {"region.reach_hours": [12, 24, 48],
+                                      "hazard.magnitude": [50, 100]}},
+                "timeseries": {"record": {"series": True}},
+                "incident_map": {"record": {"cities": True}},
+                "incident_timeline": {"record": {"cities": True}},
+                "sensitivity": _sweep("morris", MORRIS)}
+CHART_KEYS: tuple[Key, ...] = tuple(
+    Key(f"charts[]: {name}", "chart name", when, doc,
+        {**CHART_SWEEPS.get(name, {}), "charts": [name]})
+    for name, (doc, when) in _CHART_DOCS.items())
+
+KEYS: tuple[Key, ...] = TOP + REGIME + SWEEP + SWEEP_OPTIONS + VALUES + RECORD + CHART_KEYS
+
+# A whole file, shown at the top of docs/scenarios.md (and validated by the tests).
+EXAMPLE_FILE = """\
+name: my_study                 # also the results folder: results/my_study/
+description: Does a 24-hour reporting delay undo the coordinated regime's advantage?
+seed: 1                        # root seed; replication r of every regime shares its seed
+replications: 30
+regimes:                       # presets, or a preset with overrides and labels
+  - territorial
+  - coordinated
+  - {name: coordinated_late, regime: coordinated, label: "Coordinated, 24 h report delay",
+     label_zh: "综合协调（报告延迟24小时）", set: {info.report_delay_hours: 24}}
+baseline: territorial          # paired differences are taken against this regime
+params:                        # fixed values by dotted path (docs/parameters.md)
+  region.n_cities: 8
+  time.horizon_days: 20
+sweep:                         # a factorial grid over lists or ranges
+  region.reach_hours: [12, 24, 48]
+  hazard.magnitude: {from: 50, to: 150, step: 50}
+record: {series: true}         # keep per-step series for time-series charts
+charts: [regime_comparison, sweep_response, heatmap, timeseries]
+"""
+
+
+# --- what sim.scenario accepts ----------------------------------------------------------------
+def _record_keys() -> tuple[str, ...]:
+    """The keys `record:` accepts: sim.scenario.RECORD_KEYS if it exists, else the literal
+    mapping of defaults (`kept = {...}`) in sim.scenario._validate."""
+    if hasattr(scenario, "RECORD_KEYS"):
+        return tuple(scenario.RECORD_KEYS)
+    tree = ast.parse(inspect.getsource(scenario._validate))
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
+                and any(isinstance(t, ast.Name) and t.id == "kept" for t in node.targets)):
+            return tuple(ast.literal_eval(k) for k in node.value.keys)
+    raise RuntimeError("cannot find the record keys in sim.scenario._validate (the mapping "
+                       "`kept = {...}`); export them as sim.scenario.RECORD_KEYS")
+
+
+def accepted() -> dict[str, set[str]]:
+    """Every key path sim.scenario accepts, by section, in the notation of Key.path."""
+    options = getattr(scenario, "SAMPLE_OPTIONS", {})
+    return {
+        "top": set(TOP_KEYS),
+        "regime": {f"regimes[].{k}" for k in scenario.REGIME_KEYS},
+        "sweep": {f"sweep.{k}" for k in SWEEP_KINDS},
+        "sweep_options": {f"sweep.{kind}.{k}" for kind, keys in options.items() for k in keys},
+        "record": {f"record.{k}" for k in _record_keys()},
+        "charts": {f"charts[]: {c}" for c in CHARTS},
+    }
+
+
+def documented() -> dict[str, set[str]]:
+    """The key paths documented here, by section (compare with accepted())."""
+    return {"top": {k.path for k in TOP}, "regime": {k.path for k in REGIME},
+            "sweep": {k.path for k in SWEEP}, "sweep_options": {k.path for k in SWEEP_OPTIONS},
+            "record": {k.path for k in RECORD}, "charts": {k.path for k in CHART_KEYS}}
+
+
+def missing_docs() -> list[str]:
+    """Problems between the table and sim.scenario: keys accepted but not documented, or
+    documented but not accepted. Empty when they agree."""
+    problems = []
+    have, want = documented(), accepted()
+    for section in want:
+        for path in sorted(want[section] - have[section]):
+            problems.append(f"{path}: accepted by sim.scenario but not documented in "
+                            "sim/scenario_schema.py")
+        for path in sorted(have[section] - want[section]):
+            problems.append(f"{path}: documented in sim/scenario_schema.py but not accepted "
+                            "by sim.scenario")
+    return problems
+
+
+# --- docs/scenarios.md ------------------------------------------------------------------------
+def example_yaml(fragment: dict[str, Any]) -> str:
+    """A scenario fragment as one line of YAML per top-level key."""
+    return "\n".join(f"{k}: {_fmt(v)}" for k, v in fragment.items())
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _table(keys, key_title: str = "key", default_title: str = "default") -> list[str]:
+    out = [f"| {key_title} | type | {default_title} | meaning | example |",
+           "|---|---|---|---|---|"]
+    for k in keys:
+        example = "<br>".join(f"`{_cell(line)}`" for line in example_yaml(k.example).splitlines())
+        out.append(f"| `{k.path}` | {_cell(k.type)} | {_cell(k.default)} | {_cell(k.doc)} | "
+                   f"{example} |")
+    return out
+
+
+def markdown() -> str:
+    """docs/scenarios.md, generated from the tables above and sim.scenario's own names."""
+    problems = missing_docs()
+    if problems:
+        raise RuntimeError("the scenario reference is out of step with sim.scenario:\n"
+                           + "\n".join(problems))
+    out = [
+        "# Scenario files: the YAML reference", "",
+        "Generated from the code by `python -m sim.scenario_schema > docs/scenarios.md`; a "
+        "test fails when it is out of date, when `sim/scenario.py` accepts a key that is not "
+        "documented here, or when an example stops validating. Every example below, added to "
+        "`name: example`, is a valid scenario (the one of `extends` with `quickstart.yaml` "
+        "beside it). Parameters (the dotted paths under `params:`, "
+        "`set:` and `sweep:`) have their own generated reference: "
+        "[parameters.md](parameters.md). For a guided start see [tutorial.md](tutorial.md).",
+        "",
+        "A scenario is a YAML file (UTF-8, read with safe loading only). `python run.py "
+        "validate FILE.yaml` checks it without running anything; every problem is reported "
+        "at once, with file, line, key path, what was expected and what was found (and *did "
+        "you mean ...* for misspelt keys). The same mapping can be passed to "
+        "`sim.run_study({...})` from Python.", "",
+        "## A complete file", "", "```yaml", EXAMPLE_FILE.rstrip(), "```", "",
+        "## Top-level keys", "", *_table(TOP), "",
+        "## Regime entries (`regimes:`)", "",
+        "An entry of `regimes:` is a preset name (`coordinated`) or a mapping with these keys:",
+        "", *_table(REGIME), "",
+        "## Sweeps (`sweep:`)", "",
+        "The plan is regimes x sweep points x replications. `sweep:` maps parameter paths to "
+        "values (a factorial grid) or sweep kinds to their bodies:", "",
+        *_table(SWEEP, "kind"), "",
+        "### Values of a swept path", "",
+        "Under `factorial`, `zip` or directly under `sweep:`, each path takes one of these "
+        "forms:", "", *_table(VALUES, "form"), "",
+        "### Options of the sampled kinds", "",
+        "The samples are drawn from the scenario's root `seed` and the kind's own `seed`, so "
+        "the same file gives the same points.", "",
+        *_table(SWEEP_OPTIONS, "option"), "",
+        "## Record (`record:`)", "",
+        "One row of outcomes per run is always kept (`runs/`, `runs.csv`), with the per-city "
+        "accounts of every run (`accounts/`) and, for regions of up to "
+        f"{MAX_TRUST_CITIES} cities, the final trust matrices (`trust/`). `record:` adds:", "",
+        *_table(RECORD), "",
+        "## Charts (`charts:`)", "",
+        "The chart catalogue (what each shows and how: [charts.md](charts.md)). Each example "
+        "is a study in which the chart can be drawn.", "",
+        *_table(CHART_KEYS, "chart", "drawn when"), "",
+        "## Command-line and Python equivalents", "",
+        "| in the file | on the command line | in Python |", "|---|---|---|",
+        "| `params: {path: value}` | `--set path=value` (repeatable) | "
+        "`sim.run_study(file, overrides={path: value})` |",
+        "| `seed:` | `--seed N` | `sim.run_study(file, seed=N)` |",
+        "| `replications:` | `--replications N` | `sim.run_study(file, replications=N)` |",
+        "| `max_runs:` | `--yes` (confirm a larger plan) | "
+        "`sim.run_study(file, confirm_large=True)` |",
+        "| `charts:` | `python run.py plot RESULTS --chart NAME --lang zh` | "
+        "`sim.open_results(RESULTS).plot([NAME], lang=\"zh\")` |",
+    ]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")
