@@ -14,7 +14,7 @@ from sim.hazards.epidemic import (
     gravity_flows,
     shortest_effective_distance,
 )
-from tests.patterns.helpers import planar_distances
+from tests.patterns.helpers import planar_distances, ring
 
 
 # --------------------------------------------------------------------------- gravity flows
@@ -150,3 +150,93 @@ def test_travel_factor_validation():
     assert mixed[0, 0] == pytest.approx(0.25)
     with pytest.raises(ValueError, match="travel_factor"):
         model.mixing_matrix(np.array([3.0, 1.0]))  # would send 150% of city 0 abroad
+
+
+# --------------------------------------------------------------------------- fast path
+def three_draw_step(model: MetapopSEIR, rng, transmission, travel) -> np.ndarray:
+    """The stochastic step written out plainly: three binomial calls, one per transition."""
+    p_inf = model.infection_probability(transmission, travel)
+    new_e = rng.binomial(model.S.astype(np.int64), p_inf).astype(float)
+    new_i = rng.binomial(model.E.astype(np.int64), model.p_onset).astype(float)
+    new_r = rng.binomial(model.I.astype(np.int64), model.p_recover).astype(float)
+    model.S -= new_e
+    model.E += new_e - new_i
+    model.I += new_i - new_r
+    model.R += new_r
+    model.cumulative_infections += new_e
+    return new_e
+
+
+def test_one_binomial_call_draws_what_three_calls_would():
+    """Same seed, same draws: stacking S→E, E→I, I→R into one call must not change results."""
+    pop = np.array([3e6, 8e5, 1.2e6, 4e4])
+    P = gravity_flows(pop, ring(4, 200.0), 0.01)
+    fast = MetapopSEIR(pop, 2.5, 3, 5, 0.25, P, stochastic=True)
+    plain = MetapopSEIR(pop, 2.5, 3, 5, 0.25, P, stochastic=True)
+    for model in (fast, plain):
+        model.seed(1, 20)
+    rng_fast, rng_plain = np.random.default_rng(7), np.random.default_rng(7)
+    factors = np.random.default_rng(8)
+    for _ in range(400):
+        transmission, travel = factors.uniform(0.4, 1.0, 4), factors.uniform(0.0, 1.0, 4)
+        assert np.array_equal(fast.step(rng_fast, transmission, travel),
+                              three_draw_step(plain, rng_plain, transmission, travel))
+    for a, b in zip((fast.S, fast.E, fast.I, fast.R), (plain.S, plain.E, plain.I, plain.R),
+                    strict=True):
+        assert np.array_equal(a, b)
+    assert fast.I.sum() > 0  # the comparison covered a live outbreak
+
+
+def test_mixing_is_rebuilt_when_travel_factors_change():
+    pop = np.array([1e5, 2e5, 5e4])
+    P = gravity_flows(pop, ring(3, 100.0), 0.05)
+    model = MetapopSEIR(pop, 2.0, 3, 5, 0.25, P)
+    model.seed(0, 100)
+    for travel in (1.0, np.array([0.2, 1.0, 1.0]), np.array([1.0, 0.0, 0.5]), 1.0, 0.3):
+        fresh = MetapopSEIR(pop, 2.0, 3, 5, 0.25, P)
+        fresh.seed(0, 100)
+        assert np.array_equal(model.infection_probability(0.7, travel),
+                              fresh.infection_probability(0.7, travel))
+    shared = model.mixing_matrix(np.array([0.5, 1.0, 1.0]))
+    with pytest.raises(ValueError, match="read-only"):
+        shared[0, 0] = 0.0
+
+
+def test_compartments_are_rows_of_one_state():
+    model = MetapopSEIR([100, 200], 2.0, 3, 5, 0.25)
+    model.I = [5, 0]
+    model.S -= [5, 0]
+    model.R += 1.0
+    assert np.array_equal(model.S + model.E + model.I + model.R, [101, 201])
+    assert model.active
+
+
+def test_epidemic_levers_follow_control_and_measures():
+    """The hazard rebuilds transmission and travel cuts only when they change; a run with
+    measures and control switching mid-course must match levers worked out every step."""
+    from sim.hazards.kinds import Epidemic
+    from sim.model import RiskModel
+
+    world = RiskModel(hazard__kind="none", region__kind="jingjinji").world
+    p = world.p
+    hazard = Epidemic(world, 0, 20, np.random.default_rng(5))
+    plain = MetapopSEIR(world.region.population_m * 1e6, p["epidemic.r0"],
+                        p["epidemic.incubation_days"], p["epidemic.infectious_days"],
+                        world.step_hours / 24.0, world.mobility, stochastic=True)
+    plain.seed(0, 20)
+    rng = np.random.default_rng(5)
+    for t in range(300):
+        hazard.control = [0.0, 1.0, 0.4][t // 100]
+        ready = np.arange(world.n) < t // 30  # as the model does: cities in emergency mode
+        hazard.measures = ready
+        hazard.step()
+        measures = ready & (plain.population - plain.S >= 1.0)
+        transmission = np.where(measures, 1.0 - p["epidemic.measure_effect"], 1.0)
+        transmission[0] *= 1.0 - hazard.control * p["epidemic.containment_effect"]
+        travel = np.ones(world.n)
+        travel[0] = 1.0 - p["epidemic.travel_cut"] * hazard.control \
+            * p["responsibility.external_weight"]
+        assert np.array_equal(hazard.new_cases, plain.step(rng, transmission, travel))
+        assert np.array_equal(hazard.extra_loss, np.where(
+            measures, p["epidemic.measure_cost_share"], 0.0) * world.loss_rate)
+    assert hazard.measures.any() and hazard.seir.I.sum() > 0
