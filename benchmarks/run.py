@@ -4,6 +4,7 @@ benchmarks/RESULTS.md.
 
     .venv/bin/python benchmarks/run.py            # sweeps of 10,000 runs (a few minutes)
     .venv/bin/python benchmarks/run.py --quick    # sweeps of 1,000 runs (about a minute)
+    .venv/bin/python benchmarks/run.py --profile issue   # where a run of the issue's case goes
 
 What is measured (issue 5):
   (a) model speed: runs/s on one core, for the quick-start model (scenarios/quickstart.yaml)
@@ -113,21 +114,25 @@ def _memory() -> dict:
 
 
 # --- measurements (each in its own subprocess) ---------------------------------------------
+def _model_runs(case: str, runs: int) -> tuple[list, int]:
+    """The run specs and root seed of a model-speed case ("quickstart" or "issue")."""
+    from sim.scenario import RunSpec, load
+
+    if case == "quickstart":
+        sc = load(QUICKSTART)
+        specs = list(sc.runs())
+        return [specs[i % len(specs)] for i in range(runs)], sc.seed
+    return [RunSpec(i, "coordinated", "coordinated", 0, i, i, {}, ISSUE_CASE)
+            for i in range(runs)], 20240601
+
+
 def measure_model(case: str, runs: int, repeats: int) -> dict:
     """Runs/s of the bare model on one core (the engine's per-run call, series recorded)."""
     import numpy as np
 
     from sim.runner import run_one
-    from sim.scenario import RunSpec, load
 
-    if case == "quickstart":
-        sc = load(QUICKSTART)
-        specs, root = list(sc.runs()), sc.seed
-        specs = [specs[i % len(specs)] for i in range(runs)]
-    else:
-        specs = [RunSpec(i, "coordinated", "coordinated", 0, i, i, {}, ISSUE_CASE)
-                 for i in range(runs)]
-        root = 20240601
+    specs, root = _model_runs(case, runs)
     run_one(specs[0], root, True)  # imports and caches warmed, as in a long sweep
     rates = []
     for _ in range(repeats):
@@ -181,6 +186,26 @@ def measure_batch_run(runs: int, processes: int) -> dict:
 
 
 MEASURES = {"model": measure_model, "engine": measure_engine, "batch_run": measure_batch_run}
+
+
+def profile_model(case: str, runs: int = 10, top: int = 25) -> None:
+    """cProfile of a model-speed case: where a run's time goes, before deciding what to speed up
+    (cProfile's own overhead inflates functions called very often)."""
+    import cProfile
+    import pstats
+
+    from sim.runner import run_one
+
+    specs, root = _model_runs(case, runs)
+    run_one(specs[0], root, True)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for spec in specs:
+        run_one(spec, root, True)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
 
 
 def fresh(name: str, **kwargs) -> dict:
@@ -263,8 +288,13 @@ def main() -> int:
                         help="runs of the batch_run comparison (default 2,000; quick 400)")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"),
                         help="where to write the markdown table")
+    parser.add_argument("--profile", choices=("issue", "quickstart"),
+                        help="print a cProfile of this model-speed case instead of benchmarking")
     parser.add_argument("--measure", nargs=2, metavar=("NAME", "JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.profile:
+        profile_model(args.profile)
+        return 0
     if args.measure:
         name, kwargs = args.measure
         print(json.dumps(MEASURES[name](**json.loads(kwargs))))
@@ -287,7 +317,7 @@ def main() -> int:
     m = fresh("model", case="quickstart", runs=240, repeats=repeats)
     rep.add("quick-start model (6 cities, 20 days), runs/s", f"{m['runs_per_s']:,.0f}")
     if _issue_case_available():
-        m = fresh("model", case="issue", runs=6 if args.quick else 20, repeats=1)
+        m = fresh("model", case="issue", runs=6 if args.quick else 20, repeats=repeats)
         rep.add("yangtze_delta, coordinated, 365 d, spill + epidemic, runs/s",
                 f"{m['runs_per_s']:,.1f}", ">= 10", m["runs_per_s"] >= 10)
     else:
