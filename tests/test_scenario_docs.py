@@ -123,3 +123,15 @@ def test_documented_option_defaults_are_the_validators_defaults():
         plain = load({"name": "example", "sweep": {kind: body}}).points
         zero = load({"name": "example", "sweep": {kind: {**body, "seed": 0}}}).points
         assert plain == zero, kind
+
+
+@pytest.mark.parametrize("key", scenario_schema.CHART_KEYS, ids=lambda k: k.name)
+def test_every_chart_example_is_a_study_that_can_draw_the_chart(key, tmp_path):
+    """The chart table says 'each example is a study in which the chart can be drawn'."""
+    import sim
+    from sim import plots
+
+    data = {"name": "example", "replications": 2, **key.example}
+    data["params"] = {**data.get("params", {}), "time.horizon_days": 5}
+    res = sim.run_study(data, out=tmp_path / "example", charts=False)
+    assert plots.draw(res, [key.name], "en")  # ChartError says why it cannot be drawn
