@@ -55,7 +55,9 @@ def markdown() -> str:
     out = ["# Parameters, regimes and outcomes", "",
            "Generated from the code by `python -m sim.catalogue > docs/parameters.md`; a test "
            "fails when it is out of date. Every path works in a scenario's `params:`, in a "
-           "regime's `set:`, in `sweep:` and on the command line as `--set path=value`.", "",
+           "regime's `set:`, in `sweep:` and on the command line as `--set path=value`. "
+           "The keys of a scenario file itself are in [scenarios.md](scenarios.md); what each "
+           "mechanism does, with its equations, in [model.md](model.md#6-submodels).", "",
            "## Regimes", "", "| setting | " + " | ".join(REGIMES) + " |",
            "|---|" + "---|" * len(REGIMES)]
     paths = sorted({p for r in REGIMES.values() for p in r.settings})
