@@ -305,7 +305,7 @@ class RiskModel(mesa.Model):
             lead = (t - ready) * self.step_hours if 0 <= ready <= t else 0.0
             inc.lead_hours[j] = lead
             inc.vulnerability[j] = 1.0 - float(self.warning_reduction(np.array(lead)))
-        for j in np.flatnonzero(hz.noticed() & (inc.informed == NEVER)):
+        for j in np.flatnonzero(hz.noticed() & ((inc.informed == NEVER) | (inc.informed > t))):
             self.cities[j].receive_warning(inc, t)  # seeing it arrive is a warning too
         if inc.detectable_since == NEVER and hz.detectable():
             inc.detectable_since = t

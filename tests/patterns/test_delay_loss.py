@@ -95,10 +95,6 @@ def test_river_loss_grows_as_warning_slips_towards_and_past_arrival(seed):
     assert RiskModel(params=RIVER).warning_reduction(np.array(24.0)) == pytest.approx(0.30)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "model: a city with a warning still on its way ignores the hazard arriving on its own "
-    "territory (RiskModel.sense only reacts where inc.informed == NEVER), so a warning that "
-    "comes after arrival leaves it worse off than no warning at all"))
 def test_a_late_warning_is_never_worse_than_none():
     """§A.4's max(0, detection + notification + activation − arrival): once notification comes
     after arrival, the city responds to what it sees and further delay cannot add loss."""
