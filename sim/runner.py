@@ -34,13 +34,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
-from sim.model import SERIES, RiskModel
+from sim.model import ACCOUNTS, SERIES, RiskModel
 from sim.scenario import RunSpec, Scenario, seed_sequence
 
 RUNS_DIR = "runs"
 SERIES_DIR = "series"
 CITIES_DIR = "cities"  # per-city series of replication 0 (record: {cities: true})
-CHUNK_DIRS = (RUNS_DIR, SERIES_DIR, CITIES_DIR)
+ACCOUNTS_DIR = "accounts"  # per-city loss and money at the end of every run
+TRUST_DIR = "trust"  # the final city x city trust matrix of every run
+CHUNK_DIRS = (RUNS_DIR, SERIES_DIR, CITIES_DIR, ACCOUNTS_DIR, TRUST_DIR)
+MAX_TRUST_CITIES = 30  # larger regions keep no trust matrix (n^2 rows per run)
 MANIFEST = "manifest.json"
 
 
@@ -108,16 +111,25 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
               out_dir: str, record_cities: bool = False) -> tuple[int, int, float]:
     """Worker task: run a chunk and write its Parquet files; returns (chunk, runs, seconds).
 
-    With record_cities, replication 0 of every regime and sweep point also keeps its per-city
-    series (cities/chunk-*.parquet) and its region and incidents (cities/region-<run>.json),
-    for maps and timelines of single runs."""
+    Every run keeps its per-city accounts (accounts/chunk-*.parquet) and, for regions of up to
+    MAX_TRUST_CITIES cities, its final trust matrix (trust/chunk-*.parquet); replication 0 of
+    every regime and sweep point keeps its region (accounts/regions-<chunk>.json, by run id),
+    for maps. With record_cities, replication 0 also keeps its per-city series
+    (cities/chunk-*.parquet) and its region and incidents (cities/region-<run>.json), for maps
+    and timelines of single runs. Everything is written before the runs file, whose presence
+    marks the chunk as done."""
     start = time.perf_counter()
     out = Path(out_dir)
-    rows, series, cities = [], [], []
+    rows, series, cities, accounts, trust, regions = [], [], [], [], [], {}
     for spec in specs:
         row, model = run_one(spec, root_seed, record_series,
                              record_cities and spec.replication == 0)
         rows.append(row)
+        accounts.append(accounts_block(spec.run_id, model))
+        if model.n <= MAX_TRUST_CITIES:
+            trust.append(trust_block(spec.run_id, model.trust))
+        if spec.replication == 0:  # the map of each regime and sweep point (rivers, names)
+            regions[str(spec.run_id)] = model.region_record()
         if model.series is not None:
             n = len(model.series)
             block = {"run_id": np.full(n, spec.run_id), "step": np.arange(n),
@@ -134,6 +146,12 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
             _atomic_text(json.dumps(model.region_record(), ensure_ascii=False),
                          out / CITIES_DIR / f"region-{spec.run_id:06d}.json")
     name = f"chunk-{chunk_id:06d}.parquet"
+    if regions:
+        _atomic_text(json.dumps(regions, ensure_ascii=False),
+                     out / ACCOUNTS_DIR / f"regions-{chunk_id:06d}.json")
+    _atomic_parquet(pa.table(_concat(accounts)), out / ACCOUNTS_DIR / name)
+    if trust:
+        _atomic_parquet(pa.table(_concat(trust)), out / TRUST_DIR / name)
     if cities:
         _atomic_parquet(pa.table(_concat(cities)), out / CITIES_DIR / name)
     if series:
@@ -141,6 +159,31 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
     # The runs file comes last: its presence is what marks the chunk as done.
     _atomic_parquet(pa.Table.from_pylist(rows), out / RUNS_DIR / name)
     return chunk_id, len(rows), time.perf_counter() - start
+
+
+def accounts_block(run_id: int, model: RiskModel) -> dict:
+    """One row per city: who it is (index, id, names, size, place) and its accounts at the end
+    of the run (sim.model.ACCOUNTS, 100 million CNY; net_burden = the sum of the others, with
+    fund payouts counted negative)."""
+    n, region = model.n, model.region
+    block = {"run_id": np.full(n, run_id, dtype=np.int64), "city": np.arange(n, dtype=np.int32),
+             "city_id": np.array(region.ids, dtype=object),
+             "name_en": np.array(region.names_en, dtype=object),
+             "name_zh": np.array(region.names_zh, dtype=object),
+             "population_m": np.asarray(region.population_m, dtype=float),
+             "lon": np.asarray(region.lon, dtype=float), "lat": np.asarray(region.lat, dtype=float)}
+    values = model.city_accounts()
+    block.update({name: np.asarray(values[name], dtype=float) for name in ACCOUNTS})
+    return block
+
+
+def trust_block(run_id: int, matrix: np.ndarray) -> dict:
+    """The trust matrix in long form: T[truster, trusted], diagonal included."""
+    n = matrix.shape[0]
+    return {"run_id": np.full(n * n, run_id, dtype=np.int64),
+            "truster": np.repeat(np.arange(n, dtype=np.int32), n),
+            "trusted": np.tile(np.arange(n, dtype=np.int32), n),
+            "trust": np.asarray(matrix, dtype=float).ravel()}
 
 
 def _concat(blocks: list[dict]) -> dict:

@@ -68,6 +68,48 @@ class Results:
         return self._series
 
     @functools.cached_property
+    def accounts(self) -> pd.DataFrame | None:
+        """Per-city accounts at the end of every run (one row per run and city: run_id, city,
+        city_id, name_en, name_zh, population_m, lon, lat and sim.model.ACCOUNTS), or None
+        for a results folder written before they were recorded."""
+        folder = self.path / runner.ACCOUNTS_DIR
+        if not any(folder.glob("chunk-*.parquet")):
+            return None
+        return _read_chunks(folder).sort_values(["run_id", "city"], ignore_index=True)
+
+    @functools.cached_property
+    def trust(self) -> pd.DataFrame | None:
+        """The final trust matrix of every run in long form (run_id, truster, trusted, trust:
+        how much city `truster` trusts city `trusted`), or None if not recorded."""
+        folder = self.path / runner.TRUST_DIR
+        if not any(folder.glob("chunk-*.parquet")):
+            return None
+        return _read_chunks(folder).sort_values(["run_id", "truster", "trusted"],
+                                                ignore_index=True)
+
+    def trust_matrix(self, run_id: int):
+        """The n x n trust matrix of one run (numpy), T[i, j] = trust of city i in city j."""
+        if self.trust is None:
+            raise LookupError(f"{self.path} holds no trust matrices")
+        rows = self.trust[self.trust["run_id"] == run_id]
+        if rows.empty:
+            raise LookupError(f"no trust matrix for run {run_id} in {self.path}")
+        n = int(rows["truster"].max()) + 1
+        return rows["trust"].to_numpy(dtype=float).reshape(n, n)
+
+    @functools.cached_property
+    def regions(self) -> dict[int, dict] | None:
+        """The region (names, places, sizes, rivers, incidents) of replication 0 of every regime
+        and sweep point, by run id, or None if not recorded."""
+        files = sorted((self.path / runner.ACCOUNTS_DIR).glob("regions-*.json"))
+        if not files:
+            return None
+        out: dict[int, dict] = {}
+        for f in files:
+            out.update({int(k): v for k, v in json.loads(f.read_text(encoding="utf-8")).items()})
+        return out
+
+    @functools.cached_property
     def cities(self):
         """Per-city series and regions of the recorded runs (sim.maps.load), or None."""
         from sim import maps
