@@ -571,8 +571,14 @@ def tradeoff(runs: pd.DataFrame, style: Style, loss: str = "total_loss"):
 
 # --- availability and drawing -----------------------------------------------------------------
 def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
-                swept: list[str], incidents_recorded: bool = True) -> str | None:
-    """Why chart `name` cannot be drawn for this study (None if it can)."""
+                swept: list[str], incidents_recorded: bool = True,
+                design: dict | None = None) -> str | None:
+    """Why chart `name` cannot be drawn for this study (None if it can); `design` is the
+    scenario's morris or sobol sweep, if any."""
+    if name == "sensitivity":
+        from sim import sensitivity
+
+        return sensitivity.unavailable(runs, swept, design)
     if name == "sweep_response" and not numeric_swept(runs, swept):
         return ("it needs a sweep over a numeric parameter with two or more values; this study "
                 + (f"sweeps {', '.join(swept)} (not numeric)" if swept else "has no sweep"))
@@ -610,6 +616,10 @@ def render(name: str, results, lang: str = "en", **options):
     swept = manifest.get("swept", [])
     runs = results.runs
     with plt.rc_context(rc(lang)):
+        if name == "sensitivity":
+            from sim import sensitivity
+
+            return sensitivity.chart(results, style, **options)
         if name == "regime_comparison":
             return regime_comparison(runs, style, **options)
         if name == "sweep_response":
@@ -664,7 +674,8 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
                for n in names if n not in CHART_NAMES}
     reasons |= {n: r for n in names if n in CHART_NAMES
                 and (r := unavailable(n, results.runs, results.series, swept,
-                                      results.cities is not None))}
+                                      results.cities is not None,
+                                      design=manifest.get("design")))}
     if explicit and reasons:
         raise ChartError("; ".join(f"chart {n!r} cannot be drawn for {results.name}: {r}"
                                    for n, r in reasons.items()))
@@ -706,6 +717,8 @@ def caption(name: str, lang: str = "en") -> str:
 
 CAPTIONS = {
     "en": {
+        "sensitivity": "Sensitivity of the outcomes to the swept parameters: Morris mu* and "
+                       "sigma, or Sobol S1 and ST, with 95% CIs (most influential on top).",
         "regime_comparison": "Outcomes by regime: distribution over runs with the mean and its "
                              "95% CI.",
         "sweep_response": "Outcomes against the swept parameter, mean and 95% CI per regime.",
@@ -721,6 +734,8 @@ CAPTIONS = {
                              "the warning came, when it arrived.",
     },
     "zh": {
+        "sensitivity": "结果对扫描参数的敏感性：莫里斯法的μ*与σ，或索博尔一阶与总效应指数，"
+                       "及其95%置信区间（影响最大者在上）。",
         "regime_comparison": "各治理模式的结果分布，标出均值及其95%置信区间。",
         "sweep_response": "结果随扫描参数的变化：各治理模式的均值及其95%置信区间。",
         "timeseries": "单个参数点上累计损失与已预警城市数随时间的变化（中位数及50%/90%区间）。",

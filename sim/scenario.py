@@ -32,16 +32,34 @@ TOP_KEYS = {
     "regimes": "regimes to compare: names, or {name, regime, label, set}",
     "baseline": "regime the others are compared with (default: territorial if present)",
     "params": "fixed parameter values by dotted path, e.g. hazard.magnitude: 50",
-    "sweep": "parameters to vary: {path: [values]} or {factorial, zip, lhs, random, points}",
+    "sweep": "parameters to vary: {path: [values]} or {factorial, zip, lhs, random, points, "
+             "morris, sobol}",
     "record": "what to keep: {series: true|false, cities: true|false}",
     "charts": "charts to draw after the run",
     "max_runs": "refuse plans larger than this unless confirmed (default 200000)",
 }
 REGIME_KEYS = ("name", "regime", "label", "label_zh", "set")
-SWEEP_KINDS = ("factorial", "zip", "lhs", "random", "points")
+SWEEP_KINDS = ("factorial", "zip", "lhs", "random", "points", "morris", "sobol")
+# Sample designs for global sensitivity analysis (sim.sensitivity reads their points in order,
+# so such a sweep is the study's only one). The options of every sampled kind:
+DESIGN_KINDS = ("morris", "sobol")
+SAMPLE_OPTIONS = {
+    "lhs": ("samples", "bounds", "seed"),
+    "random": ("samples", "bounds", "seed"),
+    "morris": ("trajectories", "levels", "bounds", "seed"),
+    "sobol": ("base_samples", "second_order", "bounds", "seed"),
+}
+SAMPLE_FORMS = {
+    "lhs": "{samples: n, bounds: {path: [low, high]}}",
+    "random": "{samples: n, bounds: {path: [low, high]}}",
+    "morris": "{trajectories: r, levels: 4, bounds: {path: [low, high]}}",
+    "sobol": "{base_samples: N (a power of two), second_order: false, "
+             "bounds: {path: [low, high]}}",
+}
+MORRIS_LEVELS = 4
 # The chart catalogue (drawn by sim.plots; listed here so validation needs no plotting).
 CHARTS = ("regime_comparison", "sweep_response", "timeseries", "heatmap", "tradeoff",
-          "incident_map", "incident_timeline")
+          "incident_map", "incident_timeline", "sensitivity")
 DEFAULT_MAX_RUNS = 200_000
 MAX_RANGE_VALUES = 100_000  # one swept range; the whole plan is bounded by max_runs
 HARD_MAX_POINTS = 5_000_000  # sweep points built even with --yes (memory, not patience)
@@ -92,6 +110,7 @@ class Scenario:
     source: str = "<dict>"
     raw: dict[str, Any] = field(default_factory=dict)
     record_cities: bool = False
+    design: dict[str, Any] | None = None  # a morris or sobol sweep, for sim.sensitivity
 
     @property
     def n_runs(self) -> int:
@@ -127,6 +146,7 @@ class Scenario:
             "params": self.params, "sweep_points": self.points, "swept": self.swept,
             "record": {"series": self.record_series, "cities": self.record_cities},
             "charts": self.charts,
+            **({"design": self.design} if self.design else {}),
             "defaults": resolve(),
         }
 
@@ -296,7 +316,7 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
                         f"{suggest(str(baseline), keys)}")
 
     limit = HARD_MAX_POINTS if confirm_large else max_runs
-    points, swept = _check_sweep(data.get("sweep"), bad, root_seed, limit)
+    points, swept, design = _check_sweep(data.get("sweep"), bad, root_seed, limit)
     for path in swept:
         if path in overrides:
             problems.append(f"--set {path}: this parameter is swept by the scenario; "
@@ -339,7 +359,8 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
     if problems:
         raise ScenarioError(problems)
     return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
-                    swept, kept["series"], charts, where, data, record_cities=kept["cities"])
+                    swept, kept["series"], charts, where, data, record_cities=kept["cities"],
+                    design=design)
 
 
 def _check_world(p: dict[str, Any]) -> None:
@@ -486,17 +507,35 @@ def _too_many(count: int, limit: int, at: str, bad) -> bool:
 
 
 def _check_sweep(sweep, bad, root_seed: int, limit: int = DEFAULT_MAX_RUNS
-                 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """Expand the sweep into a list of points (dicts of path -> value)."""
+                 ) -> tuple[list[dict[str, Any]], list[str], dict[str, Any] | None]:
+    """Expand the sweep into a list of points (dicts of path -> value), the swept paths and,
+    for a morris or sobol sweep, its design (what sim.sensitivity needs to analyse it)."""
     if sweep is None:
-        return [{}], []
+        return [{}], [], None
     if not isinstance(sweep, dict) or not sweep:
         bad("sweep", f"expected a mapping of parameters to values, found {sweep!r}")
-        return [{}], []
+        return [{}], [], None
     if not set(sweep) & set(SWEEP_KINDS):
+        misspelt = [k for k in sweep if str(k) not in BY_PATH and isinstance(sweep[k], dict)
+                    and suggest(str(k), SWEEP_KINDS) and not suggest(str(k), BY_PATH)]
+        for kind in misspelt:
+            bad(f"sweep.{kind}", f"unknown sweep kind{suggest(str(kind), SWEEP_KINDS)}; "
+                                 f"expected one of {', '.join(SWEEP_KINDS)} (or only parameter "
+                                 "paths)")
+        if misspelt:
+            return [{}], [], None
         sweep = {"factorial": sweep}
+    designs = [k for k in sweep if k in DESIGN_KINDS]
+    if designs and len(sweep) > 1:
+        others = ", ".join(f"sweep.{k}" for k in sweep if k != designs[0])
+        bad(f"sweep.{designs[0]}", f"a {designs[0]} sweep must be the study's only sweep (its "
+                                   "points are analysed in the order they are drawn); found "
+                                   f"also {others}: fix those values in params, or run them "
+                                   "as separate studies")
+        return [{}], [], None
     blocks: list[list[dict[str, Any]]] = []
     swept: list[str] = []
+    design: dict[str, Any] | None = None
     for kind, body in sweep.items():
         at = f"sweep.{kind}"
         if kind not in SWEEP_KINDS:
@@ -507,6 +546,8 @@ def _check_sweep(sweep, bad, root_seed: int, limit: int = DEFAULT_MAX_RUNS
             block = _points(body, at, bad)
         elif kind in ("factorial", "zip"):
             block = _grid(kind, body, at, bad, limit)
+        elif kind in DESIGN_KINDS:
+            block, design = _design(kind, body, at, bad, root_seed, limit)
         else:
             block = _sample(kind, body, at, bad, root_seed, limit)
         if block is None:
@@ -518,12 +559,12 @@ def _check_sweep(sweep, bad, root_seed: int, limit: int = DEFAULT_MAX_RUNS
         swept.extend(p for p in paths if p not in swept)
         blocks.append(block)
     if not blocks:
-        return [{}], swept
+        return [{}], swept, None
     if _too_many(math.prod(len(b) for b in blocks), limit, "sweep", bad):
-        return [{}], swept
+        return [{}], swept, None
     points = [dict(itertools.chain.from_iterable(p.items() for p in combo))
               for combo in itertools.product(*blocks)]
-    return points, swept
+    return points, swept, design
 
 
 def _grid(kind: str, body, at: str, bad, limit: int = DEFAULT_MAX_RUNS
@@ -553,50 +594,91 @@ def _grid(kind: str, body, at: str, bad, limit: int = DEFAULT_MAX_RUNS
     return [dict(zip(columns, row, strict=True)) for row in itertools.product(*columns.values())]
 
 
-def _sample(kind: str, body, at: str, bad, root_seed: int, limit: int = DEFAULT_MAX_RUNS
-            ) -> list[dict[str, Any]] | None:
-    """Latin hypercube or plain random samples over bounds {samples: n, bounds: {p: [lo, hi]}}."""
-    if not isinstance(body, dict) or set(body) - {"samples", "bounds", "seed"} or \
-            "samples" not in body or "bounds" not in body:
-        bad(at, f"expected {{samples: n, bounds: {{path: [low, high]}}}}, found {body!r}")
+def _options(kind: str, body, at: str, bad, required: tuple[str, ...]) -> bool:
+    """The options mapping of a sampled sweep: a mapping, no unknown keys (with a did-you-mean),
+    every required key present."""
+    form = SAMPLE_FORMS[kind]
+    if not isinstance(body, dict):
+        bad(at, f"expected {form}, found {body!r}")
+        return False
+    ok, meant = True, set()
+    for key in body:
+        if key not in SAMPLE_OPTIONS[kind]:
+            hint = suggest(str(key), SAMPLE_OPTIONS[kind])
+            bad(f"{at}.{key}", f"unknown option{hint}; a {kind} sweep takes "
+                               + ", ".join(SAMPLE_OPTIONS[kind]))
+            meant |= {k for k in SAMPLE_OPTIONS[kind] if hint and repr(k) in hint}
+            ok = False
+    missing = [k for k in required if k not in body and k not in meant]  # said once
+    if missing:
+        bad(at, f"expected {form}, found {body!r} (missing {', '.join(missing)})")
+        ok = False
+    return ok
+
+
+def _integer_option(body, key: str, at: str, bad, low: int, default: int | None = None
+                    ) -> int | None:
+    value = body.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        bad(f"{at}.{key}", f"expected an integer >= {low}, found {value!r}")
         return None
-    n = body["samples"]
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        bad(f"{at}.samples", f"expected an integer >= 1, found {n!r}")
-        return None
-    if _too_many(n, limit, f"{at}.samples", bad):
-        return None
-    bounds = body["bounds"]
+    return value
+
+
+def _bounds(bounds, at: str, bad) -> dict[str, tuple[float, float]] | None:
+    """{path: [low, high]} over numeric parameters, both ends within the parameter's range."""
     if not isinstance(bounds, dict) or not bounds:
-        bad(f"{at}.bounds", f"expected a mapping of paths to [low, high], found {bounds!r}")
+        bad(at, f"expected a mapping of paths to [low, high], found {bounds!r}")
         return None
-    ok = True
+    out: dict[str, tuple[float, float]] = {}
     for path, pair in bounds.items():
-        where = f"{at}.bounds.{path}"
+        where = f"{at}.{path}"
         if path not in BY_PATH:
             bad(where, "unknown parameter" + suggest(str(path), BY_PATH))
-            ok = False
         elif BY_PATH[path].kind not in ("float", "int"):
             bad(where, f"expected a numeric parameter; {path} is not numeric "
                        f"({BY_PATH[path].expected()})")
-            ok = False
         elif not (isinstance(pair, list) and len(pair) == 2 and
                   all(isinstance(v, int | float) and not isinstance(v, bool) for v in pair)
                   and pair[0] < pair[1]):
             bad(where, f"expected [low, high] with low < high, found {pair!r}")
-            ok = False
         else:
+            errors = []
             for v in pair:
                 try:
                     BY_PATH[path].coerce(v)
                 except ValueError as exc:
-                    bad(where, str(exc))
-                    ok = False
-    if not ok:
+                    errors.append(str(exc))
+            for error in errors:
+                bad(where, error)
+            if not errors:
+                out[str(path)] = (pair[0], pair[1])
+    return out if len(out) == len(bounds) else None
+
+
+def _to_points(bounds: dict[str, tuple[float, float]], rows) -> list[dict[str, Any]]:
+    """Rows of parameter values (in the order of `bounds`) as sweep points; integer
+    parameters are rounded."""
+    points = []
+    for row in rows:
+        point = {}
+        for path, value in zip(bounds, row, strict=True):
+            point[path] = round(value) if BY_PATH[path].kind == "int" else float(value)
+        points.append(point)
+    return points
+
+
+def _sample(kind: str, body, at: str, bad, root_seed: int, limit: int = DEFAULT_MAX_RUNS
+            ) -> list[dict[str, Any]] | None:
+    """Latin hypercube or plain random samples over bounds {samples: n, bounds: {p: [lo, hi]}}."""
+    if not _options(kind, body, at, bad, ("samples", "bounds")):
         return None
-    seed = body.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        bad(f"{at}.seed", f"expected an integer >= 0, found {seed!r}")
+    n = _integer_option(body, "samples", at, bad, 1)
+    if n is None or _too_many(n, limit, f"{at}.samples", bad):
+        return None
+    bounds = _bounds(body["bounds"], f"{at}.bounds", bad)
+    seed = _integer_option(body, "seed", at, bad, 0, 0)
+    if bounds is None or seed is None:
         return None
     rng = np.random.default_rng([root_seed, seed, 7])
     d = len(bounds)
@@ -604,14 +686,79 @@ def _sample(kind: str, body, at: str, bad, root_seed: int, limit: int = DEFAULT_
         u = (rng.permuted(np.tile(np.arange(n), (d, 1)), axis=1).T + rng.random((n, d))) / n
     else:
         u = rng.random((n, d))
-    points = []
-    for row in u:
-        point = {}
-        for (path, (lo, hi)), x in zip(bounds.items(), row, strict=True):
-            value = lo + x * (hi - lo)
-            point[path] = round(value) if BY_PATH[path].kind == "int" else float(value)
-        points.append(point)
-    return points
+    lo, hi = (np.array(v, dtype=float) for v in zip(*bounds.values(), strict=True))
+    return _to_points(bounds, lo + u * (hi - lo))
+
+
+def _design(kind: str, body, at: str, bad, root_seed: int, limit: int = DEFAULT_MAX_RUNS
+            ) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
+    """A Morris (elementary effects) or Sobol (Saltelli) sample over bounds, drawn with SALib
+    from a seed derived from the scenario's root seed, and the design that sim.sensitivity
+    needs to analyse it.
+
+    morris: {trajectories: r, levels: p (even, default 4), bounds, seed}: r * (k + 1) points.
+    sobol: {base_samples: N (a power of two), second_order: false, bounds, seed}:
+           N * (k + 2) points, or N * (2k + 2) with second_order: true.
+    """
+    required = ("trajectories", "bounds") if kind == "morris" else ("base_samples", "bounds")
+    if not _options(kind, body, at, bad, required):
+        return None, None
+    bounds = _bounds(body["bounds"], f"{at}.bounds", bad)
+    seed = _integer_option(body, "seed", at, bad, 0, 0)
+    k = len(bounds) if bounds else 0
+    if kind == "morris":
+        r = _integer_option(body, "trajectories", at, bad, 2)
+        levels = _integer_option(body, "levels", at, bad, 2, MORRIS_LEVELS)
+        if levels is not None and levels % 2:
+            bad(f"{at}.levels", f"expected an even number of levels (4, 6, 8, ...): the Morris "
+                                f"step is levels / (2 (levels - 1)) of the range, found {levels}")
+            levels = None
+        if None in (r, levels, bounds, seed):
+            return None, None
+        if _too_many(r * (k + 1), limit, f"{at}.trajectories", bad):
+            return None, None
+        narrow = [p for p, (lo, hi) in bounds.items()
+                  if BY_PATH[p].kind == "int" and hi - lo < levels - 1]
+        for p in narrow:
+            bad(f"{at}.bounds.{p}", f"{p} is an integer: its {levels} levels round to the same "
+                                    f"value unless high - low >= {levels - 1}, found "
+                                    f"{list(bounds[p])}")
+        if narrow:
+            return None, None
+        design = {"method": "morris", "trajectories": r, "levels": levels}
+    else:
+        n = body["base_samples"]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n & (n - 1):
+            hint = ""
+            if isinstance(n, int) and not isinstance(n, bool) and n > 2:
+                below = 2 ** (n.bit_length() - 1)
+                hint = f"; try {below} or {2 * below}"
+            bad(f"{at}.base_samples", "expected a power of two >= 2 (a Sobol sequence is "
+                                      f"balanced only at powers of two), found {n!r}{hint}")
+            n = None
+        second = body.get("second_order", False)
+        if not isinstance(second, bool):
+            bad(f"{at}.second_order", f"expected true or false, found {second!r}")
+            second = None
+        if None in (n, second, bounds, seed):
+            return None, None
+        if _too_many(n * ((2 * k if second else k) + 2), limit, f"{at}.base_samples", bad):
+            return None, None
+        design = {"method": "sobol", "base_samples": n, "second_order": second}
+    from SALib.sample import morris as morris_sample
+    from SALib.sample import sobol as sobol_sample
+
+    problem = {"num_vars": k, "names": list(bounds),
+               "bounds": [[float(lo), float(hi)] for lo, hi in bounds.values()]}
+    # one integer seed, derived from the root seed as the lhs/random samples are
+    salt = 11 if kind == "morris" else 13
+    rng_seed = int(np.random.SeedSequence([root_seed, seed, salt]).generate_state(1)[0])
+    if kind == "morris":
+        rows = morris_sample.sample(problem, r, num_levels=levels, seed=rng_seed)
+    else:
+        rows = sobol_sample.sample(problem, n, calc_second_order=second, seed=rng_seed)
+    design |= {"bounds": {p: [lo, hi] for p, (lo, hi) in bounds.items()}, "seed": seed}
+    return _to_points(bounds, rows), design
 
 
 def _points(body, at: str, bad) -> list[dict[str, Any]] | None:

@@ -134,7 +134,9 @@ class Results:
         if not diffs.empty:
             out.append(self.path / "differences.csv")
             _atomic_csv(diffs, out[-1])
-        return out + analysis.write_attribution(self)
+        from sim import sensitivity  # sensitivity.csv, for a morris or sobol sweep
+
+        return out + analysis.write_attribution(self) + sensitivity.write(self)
 
     def plot(self, charts: list[str] | None = None, lang: str = "en") -> list[Path]:
         from sim import plots
