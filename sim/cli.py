@@ -202,8 +202,9 @@ def cmd_run(args, argv) -> int:
     for line in res.headline():
         print(line)
     print(f"\n{scenario.n_runs} runs of '{scenario.name}' done.")
-    print(f"Results: {out_dir}/  (report.html, report.md, runs.csv, summary.csv, "
-          "differences.csv, manifest.json)")
+    tables = [f.name for f in sorted(out_dir.glob("*.csv")) if f.name != "runs.csv"]
+    print(f"Results: {out_dir}/  (report.html, report.md, runs.csv, "
+          + ", ".join([*tables, "manifest.json"]) + ")")
     if not args.no_charts:
         print(f"Charts:  {out_dir / 'figures'}/  (PDF, SVG and PNG)")
     return 0
