@@ -92,6 +92,56 @@ WORDS = {
         "plus": " + ",
     },
 }
+# words of the trust, burden and region-map charts
+WORDS["en"].update({
+    "trust_axis": "Mean trust between cities (0–1)",
+    "cooperation_axis": "Mean cooperation propensity (0–1)",
+    "compensation_axis": "Compensation paid, cumulative (100 million CNY)",
+    "truster": "Trusting city (row)", "trusted": "Trusted city (column)",
+    "trust_bar": "Trust at the end of the run (0–1)",
+    "trust_note": "matrices: mean over n = {n} runs per regime of the trust of the row city "
+                  "in the column city at the end of the run (diagonal, a city's trust in "
+                  "itself, left blank)",
+    "trust_no_series": "mean trust over time not shown: it needs record: {series: true}",
+    "amount": "Amount (100 million CNY)",
+    "loss": "Loss", "source_control_cost": "Source control",
+    "assist_cost": "Assistance to the origin", "fund_in": "Fund contributions",
+    "sanctions": "Sanctions", "fund_out": "Fund payouts received",
+    "evaluation": "Assessment rewards and penalties",
+    "bilateral": "Bilateral (Xin'an) transfers",
+    "net_burden": "Net burden",
+    "gini": "Gini {m:.2f} [{lo:.2f}, {hi:.2f}]",
+    "burden_note": "bars: mean over n = {n} runs per regime of what each city lost or paid "
+                   "(right of 0) and what it received (left of 0); diamond: net burden, the "
+                   "bars right of 0 minus those left of 0; Gini: mean and 95% CI over runs "
+                   "of the Gini of net burden per capita across cities (CI cut to [0, 1])",
+    "gini1": "Gini {m:.2f}",
+    "outside": "fund payouts paid from outside the region (no city's cost), mean per run in "
+               "100 million CNY: {items}",
+})
+WORDS["zh"].update({
+    "trust_axis": "城市间平均信任（0–1）",
+    "cooperation_axis": "平均履责倾向（0–1）",
+    "compensation_axis": "累计补偿支出（亿元）",
+    "truster": "信任方城市（行）", "trusted": "被信任城市（列）",
+    "trust_bar": "运行结束时的信任度（0–1）",
+    "trust_note": "矩阵：每种治理模式 n = {n} 次运行结束时行城市对列城市信任度的均值"
+                  "（对角线即城市对自身的信任，留空）",
+    "trust_no_series": "未绘平均信任随时间的变化：需在情景文件中记录逐步序列",
+    "amount": "金额（亿元）",
+    "loss": "损失", "source_control_cost": "源头控制成本",
+    "assist_cost": "协助发生地成本", "fund_in": "补偿基金缴费",
+    "sanctions": "问责处罚", "fund_out": "获得的基金补偿",
+    "evaluation": "考核奖惩",
+    "bilateral": "横向生态补偿（新安江模式）",
+    "net_burden": "净负担",
+    "gini": "基尼系数 {m:.2f} [{lo:.2f}, {hi:.2f}]",
+    "burden_note": "条形：每种治理模式 n = {n} 次运行的均值，0右侧为各城市的损失与支出，"
+                   "0左侧为其所获收入；菱形：净负担，即0右侧各项之和减去0左侧各项之和；"
+                   "基尼系数：各次运行人均净负担基尼系数的均值及其95%置信区间（截取在[0, 1]内）",
+    "gini1": "基尼系数 {m:.2f}",
+    "outside": "来自区域外部的基金补偿（不计入任何城市的成本），每次运行均值（亿元）：{items}",
+})
 CHART_NAMES = CHARTS  # one catalogue: sim.scenario validates the names users write
 FORMATS = ("pdf", "svg", "png")
 
@@ -264,18 +314,24 @@ def note(fig, text: str) -> None:
 
 def legend_on_top(fig, style: Style, regimes: list[str], handles: dict) -> None:
     """One legend above the panels (never over the data), as many columns as fit."""
-    labels = [style.label(r) for r in regimes]
-    width = measure_in(fig, 7)
+    entries_on_top(fig, [handles[r] for r in regimes], [style.label(r) for r in regimes])
+
+
+def entries_on_top(fig, handles: list, labels: list[str], figure=None, **kwargs) -> None:
+    """A legend of `handles` above the panels of `fig` (a figure or subfigure; `figure` is
+    the whole figure when `fig` is a subfigure), as many columns as fit; `kwargs` go to
+    Figure.legend."""
+    width = measure_in(figure or fig, 7)
     # an entry is its text plus about 4.5 ems of handle and spacing
     entries = [width(s) + 4.5 * 7 for s in labels]
-    limit = 0.97 * fig.get_figwidth() * 72
+    limit = 0.97 * (figure or fig).get_figwidth() * 72
     ncol = len(labels)
     while ncol > 1 and any(sum(entries[i:i + ncol]) > limit
                            for i in range(0, len(entries), ncol)):
         ncol -= 1
     ncol = math.ceil(len(labels) / math.ceil(len(labels) / ncol))  # balance the rows
-    fig.legend([handles[r] for r in regimes], labels, loc="outside upper center", ncol=ncol,
-               handlelength=2.2, columnspacing=1.5)
+    fig.legend(handles, labels, loc="outside upper center", ncol=ncol, handlelength=2.2,
+               columnspacing=1.5, **kwargs)
 
 
 def _n_text(style: Style, counts: pd.Series, per_point: bool, n_points: int) -> str:
@@ -405,51 +461,108 @@ def _middle_point(runs: pd.DataFrame, point: int | None) -> tuple[int | None, in
     return (chosen, len(ids)) if chosen in ids else (None, len(ids))
 
 
-def timeseries(series: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
-               swept: list[str] | None = None, point: int | None = None):
-    """Median and 50%/90% bands across runs of cumulative loss and cities warned over time, at
-    one sweep point (the middle one unless `point` names another): pooling points would mix
-    different scenarios into one band."""
-    if series is None or series.empty or not {"loss_step", "cities_warned"} <= set(series):
-        return None
+# per-step series a time-series panel can show: column, how to read it, y label key
+SERIES_PANELS = {
+    "cum_loss": ("loss_step", "cumsum", "cum_loss"),
+    "cities_warned": ("cities_warned", "value", "warned"),
+    "mean_trust": ("mean_trust", "value", "trust_axis"),
+    "cooperation": ("cooperation", "value", "cooperation_axis"),
+    "compensation_paid": ("compensation_paid", "value", "compensation_axis"),
+}
+DEFAULT_SERIES_PANELS = ("cum_loss", "cities_warned")
+
+
+def at_point(runs: pd.DataFrame, point: int | None
+             ) -> tuple[pd.DataFrame, int | None, int] | None:
+    """The runs a one-situation chart shows: those of one sweep point (the middle one in plan
+    order unless `point` names another), that point (None without a sweep) and the number of
+    points; None when `point` names no point of the study."""
     chosen, k = _middle_point(runs, point)
     if point is not None and chosen is None:
         return None
-    sel = runs if chosen is None else runs[runs["point"] == chosen]
+    return (runs if chosen is None else runs[runs["point"] == chosen]), chosen, k
+
+
+def point_words(style: Style, sel: pd.DataFrame, swept: list[str] | None, chosen: int | None,
+                point: int | None, k: int) -> str:
+    """'sweep point region.reach_hours = 24 h (the middle of 4)', or '' without a sweep."""
+    if chosen is None:
+        return ""
+    values = sel.iloc[0]
+    desc = (", " if style.lang == "en" else "，").join(
+        param_value(p, values[p], style.lang) for p in (swept or []) if p in sel)
+    return style.word("at_point" if point is None else "at_chosen").format(desc=desc, k=k)
+
+
+def band_lines(ax, data: pd.DataFrame, col: str, regimes: list[str], style: Style) -> dict:
+    """Median line and 50%/90% bands across runs of column `col` against `day`, per regime;
+    returns the line of each regime (for the legend)."""
+    handles = {}
+    for regime in regimes:
+        wide = data[data["regime"] == regime].pivot(index="day", columns="run_id", values=col)
+        q = np.nanpercentile(wide.to_numpy(dtype=float), [5, 25, 50, 75, 95], axis=1)
+        st = style.of(regime)
+        ax.fill_between(wide.index, q[0], q[4], color=st["color"], alpha=0.12, linewidth=0)
+        ax.fill_between(wide.index, q[1], q[3], color=st["color"], alpha=0.25, linewidth=0)
+        (handles[regime],) = ax.plot(wide.index, q[2], color=st["color"],
+                                     linestyle=st["linestyle"])
+    ax.set_xlabel(style.word("time"))
+    ax.set_xlim(0, float(data["day"].max()))
+    return handles
+
+
+def series_at(series: pd.DataFrame, sel: pd.DataFrame, panels) -> pd.DataFrame | None:
+    """The per-step series of the runs in `sel` with their regime, a `day` column and one
+    column per panel (cumulative where the panel says so)."""
     data = series.merge(sel[["run_id", "regime"]], on="run_id")
     if data.empty:
         return None
     data = data.sort_values(["run_id", "step"])
-    data["cum_loss"] = data.groupby("run_id")["loss_step"].cumsum()
+    for name in panels:
+        col, how, _label = SERIES_PANELS[name]
+        data[name] = data.groupby("run_id")[col].cumsum() if how == "cumsum" else data[col]
     data["day"] = data["hour"] / 24.0
+    return data
+
+
+def timeseries(series: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
+               swept: list[str] | None = None, point: int | None = None, panels=None):
+    """Median and 50%/90% bands across runs of per-step series over time (default: cumulative
+    loss and cities warned; `panels` may add or choose mean_trust, cooperation and
+    compensation_paid), at one sweep point (the middle one unless `point` names another):
+    pooling points would mix different scenarios into one band."""
+    panels = list(panels or DEFAULT_SERIES_PANELS)
+    unknown = [p for p in panels if p not in SERIES_PANELS]
+    if unknown:
+        raise ValueError(f"unknown time-series panel {', '.join(map(repr, unknown))}; expected "
+                         f"some of {', '.join(SERIES_PANELS)}")
+    if series is None or series.empty or \
+            not {SERIES_PANELS[p][0] for p in panels} <= set(series):
+        return None
+    if (picked := at_point(runs, point)) is None:
+        return None
+    sel, chosen, k = picked
+    data = series_at(series, sel, panels)
+    if data is None:
+        return None
     regimes = style.present(data)
-    panels = [("cum_loss", style.word("cum_loss")), ("cities_warned", style.word("warned"))]
-    fig, axes = plt.subplots(1, 2, figsize=(DOUBLE, 2.7), squeeze=False, layout="constrained")
+    ncols = min(len(panels), 3)
+    nrows = math.ceil(len(panels) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(DOUBLE, 0.5 + 2.2 * nrows), squeeze=False,
+                             layout="constrained")
     handles = {}
-    for ax, (col, label) in zip(axes[0], panels, strict=True):
-        for regime in regimes:
-            wide = data[data["regime"] == regime].pivot(index="day", columns="run_id",
-                                                        values=col)
-            q = np.nanpercentile(wide.to_numpy(dtype=float), [5, 25, 50, 75, 95], axis=1)
-            st = style.of(regime)
-            ax.fill_between(wide.index, q[0], q[4], color=st["color"], alpha=0.12, linewidth=0)
-            ax.fill_between(wide.index, q[1], q[3], color=st["color"], alpha=0.25, linewidth=0)
-            (handles[regime],) = ax.plot(wide.index, q[2], color=st["color"],
-                                         linestyle=st["linestyle"])
-        ax.set_xlabel(style.word("time"))
-        ax.set_ylabel(label)
-        ax.set_xlim(0, float(data["day"].max()))
-        if col == "cities_warned":
+    for ax, name in zip(axes.ravel(), panels, strict=False):
+        handles = band_lines(ax, data, name, regimes, style)
+        ax.set_ylabel(wrap(style.word(SERIES_PANELS[name][2]), 2.2 * 72, measure_in(fig, 8)))
+        if name == "cities_warned":
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if name in ("mean_trust", "cooperation"):
+            ax.set_ylim(-0.02, 1.02)
+    for ax in axes.ravel()[len(panels):]:
+        ax.set_visible(False)
     legend_on_top(fig, style, regimes, handles)
-    parts = [_n_text(style, sel.groupby("regime").size(), chosen is not None, 1)]
-    if chosen is not None:
-        values = sel.iloc[0]
-        desc = (", " if style.lang == "en" else "，").join(
-            param_value(p, values[p], style.lang) for p in (swept or []) if p in sel)
-        key = "at_point" if point is None else "at_chosen"
-        parts.append(style.word(key).format(desc=desc, k=k))
-    parts.append(style.word("ts_band"))
+    parts = [_n_text(style, sel.groupby("regime").size(), chosen is not None, 1),
+             point_words(style, sel, swept, chosen, point, k), style.word("ts_band")]
     note(fig, style.join(parts))
     return fig
 
@@ -569,12 +682,264 @@ def tradeoff(runs: pd.DataFrame, style: Style, loss: str = "total_loss"):
     return fig
 
 
+# --- who trusts whom, who pays ----------------------------------------------------------------
+def city_names(accounts: pd.DataFrame | None, run_id: int, n: int, lang: str) -> list[str]:
+    """Names of the cities of one run in the chart's language (numbers 1..n if unknown)."""
+    if accounts is not None:
+        rows = accounts[accounts["run_id"] == run_id].sort_values("city")
+        if len(rows) == n:
+            return rows["name_zh" if lang == "zh" else "name_en"].astype(str).tolist()
+    return [str(i + 1) for i in range(n)]
+
+
+def mean_trust_matrices(trust: pd.DataFrame, sel: pd.DataFrame, regimes: list[str]
+                        ) -> dict[str, tuple[np.ndarray, int, int]]:
+    """Per regime: the mean over its runs in `sel` of the final trust matrix, the number of
+    runs, and the first run's id (for the city names)."""
+    out = {}
+    for regime in regimes:
+        rows = trust[trust["run_id"].isin(sel.loc[sel["regime"] == regime, "run_id"])]
+        if rows.empty:
+            continue
+        rows = rows.sort_values(["run_id", "truster", "trusted"])
+        n, count = int(rows["truster"].max()) + 1, int(rows["run_id"].nunique())
+        if len(rows) != count * n * n:
+            continue  # the runs have different cities: no mean matrix
+        stack = rows["trust"].to_numpy(dtype=float).reshape(count, n, n)
+        out[regime] = (stack.mean(axis=0), count, int(rows["run_id"].iloc[0]))
+    return out
+
+
+def _ticks_fit(fig, names: list[str], pitch_pt: float, size: float) -> bool:
+    width = measure_in(fig, size)
+    return max(width(t) for t in names) <= 0.9 * pitch_pt
+
+
+def trust_chart(trust: pd.DataFrame | None, accounts: pd.DataFrame | None,
+                series: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
+                swept: list[str] | None = None, point: int | None = None,
+                annotate: bool | None = None):
+    """Who trusts whom at the end: the mean final trust matrix of each regime (rows: trusting
+    city, columns: trusted city, one colour scale 0-1), and below it mean trust between cities
+    over time (median and 50%/90% bands), at one sweep point (the middle one unless `point`
+    names another)."""
+    if trust is None or trust.empty or (picked := at_point(runs, point)) is None:
+        return None
+    sel, chosen, k = picked
+    mats = mean_trust_matrices(trust, sel, style.present(sel))
+    if not mats:
+        return None
+    regimes = list(mats)
+    n = max(m.shape[0] for m, _c, _r in mats.values())
+    names = city_names(accounts, mats[regimes[0]][2], n, style.lang)
+    most = 4 if n <= 14 else 2  # panels side by side, so that the names stay readable
+    nrows = math.ceil(len(regimes) / most)
+    ncols = math.ceil(len(regimes) / nrows)  # balanced rows: 3 + 2, not 4 + 1
+    data = (series_at(series, sel, ["mean_trust"])
+            if series is not None and "mean_trust" in series else None)
+    side = min(2.1 if n <= 14 else 2.6, (DOUBLE - 1.4) / ncols)  # inches per heat map
+    heat_h, time_h = nrows * side + 0.9, (2.0 if data is not None else 0.0)
+    fig = plt.figure(figsize=(DOUBLE, heat_h + time_h), layout="constrained")
+    top, bottom = (fig.subfigures(2, 1, height_ratios=[heat_h, time_h])
+                   if data is not None else (fig, None))
+    axes = top.subplots(nrows, ncols, squeeze=False)
+    cmap = plt.get_cmap(SEQUENTIAL_CMAP).with_extremes(bad="white")
+    norm = Normalize(0.0, 1.0)
+    size = 6.5 if n <= 10 else 5.5 if n <= 20 else 5.0
+    pitch = side * 72 / n
+    upright = _ticks_fit(fig, names, pitch, size)
+    # names too wide to stand side by side: Chinese ones stacked character by character
+    # (read top-down), others turned a quarter
+    stacked = not upright and style.lang == "zh"
+    columns = ["\n".join(t) for t in names] if stacked else names
+    show = (n <= 8 and pitch >= 14) if annotate is None else annotate
+    image = None
+    for idx, ax in enumerate(axes.ravel()):
+        if idx >= len(regimes):
+            ax.set_visible(False)
+            continue
+        regime = regimes[idx]
+        m = mats[regime][0].copy()
+        np.fill_diagonal(m, np.nan)
+        image = ax.imshow(m, cmap=cmap, norm=norm, interpolation="nearest")
+        ax.set_title(wrap(style.label(regime), 0.95 * side * 72, measure_in(fig, 8)))
+        bottom_row = idx >= len(regimes) - ncols
+        ax.set_xticks(range(n), columns if bottom_row else [""] * n, fontsize=size,
+                      rotation=0 if upright or stacked else 90, linespacing=1.0)
+        ax.set_yticks(range(n), names if idx % ncols == 0 else [""] * n, fontsize=size)
+        ax.tick_params(length=1.5, pad=1.5)
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(True)
+            spine.set_linewidth(0.5)
+        if idx % ncols == 0:
+            ax.set_ylabel(style.word("truster"))
+        if bottom_row:
+            ax.set_xlabel(style.word("trusted"))
+        if show:
+            for i in range(n):
+                for j in range(n):
+                    if i != j and np.isfinite(m[i, j]):
+                        r, g, b, _ = cmap(norm(m[i, j]))
+                        dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5
+                        ax.text(j, i, f"{m[i, j]:.2f}", ha="center", va="center", fontsize=5,
+                                color="white" if dark else "black")
+    bar = top.colorbar(image, ax=axes.ravel().tolist(), shrink=0.85, pad=0.02, aspect=22)
+    bar.set_label(wrap(style.word("trust_bar"), 0.8 * heat_h * 72, measure_in(fig, 8)))
+    bar.ax.tick_params(labelsize=7)
+    counts = pd.Series({r: c for r, (_m, c, _r) in mats.items()})
+    parts = [style.word("trust_note").format(n=_range(counts)),
+             point_words(style, sel, swept, chosen, point, k)]
+    if bottom is not None:
+        ax = bottom.subplots()
+        handles = band_lines(ax, data, "mean_trust", regimes, style)
+        ax.set_ylabel(wrap(style.word("trust_axis"), 1.6 * 72, measure_in(fig, 8)))
+        entries_on_top(bottom, [handles[r] for r in regimes],
+                       [style.label(r) for r in regimes], figure=fig)
+        parts.append(style.word("ts_band"))
+    else:
+        parts.append(style.word("trust_no_series"))
+    note(fig, style.join(parts))
+    return fig
+
+
+# How each account enters the net burden (sim.metrics.net_burden): +1 a cost, -1 a gain.
+# evaluation is the assessment rewards minus penalties a city received; bilateral the Xin'an
+# transfers it paid minus those it received; both may take either sign.
+BURDEN_SIGNS = {"loss": 1, "source_control_cost": 1, "assist_cost": 1, "fund_in": 1,
+                "sanctions": 1, "bilateral": 1, "fund_out": -1, "evaluation": -1}
+BURDEN_NEEDS = ("loss", "source_control_cost", "assist_cost", "fund_in", "fund_out",
+                "sanctions", "net_burden")
+# components in greys and hatches: regimes are the panels here, so no regime colour is reused
+_EDGE = "#4D4D4D"
+BURDEN_LOOK = {
+    "loss": {"color": "#3C3C3C"},
+    "source_control_cost": {"color": "#8A8A8A"},
+    "assist_cost": {"color": "#C4C4C4"},
+    "fund_in": {"facecolor": "white", "hatch": "/////", "edgecolor": _EDGE},
+    "sanctions": {"facecolor": "#E6E6E6", "hatch": "xxx", "edgecolor": _EDGE},
+    "bilateral": {"facecolor": "white", "hatch": "\\\\\\", "edgecolor": _EDGE},
+    "fund_out": {"facecolor": "white", "hatch": "......", "edgecolor": _EDGE},
+    "evaluation": {"facecolor": "#D0D0D0", "hatch": "++", "edgecolor": _EDGE},
+}
+
+
+def burden_parts(accounts: pd.DataFrame) -> list[str]:
+    """The accounts that make up the net burden in this table, in drawing order."""
+    return [c for c in BURDEN_SIGNS if c in accounts]
+
+
+def city_means(accounts: pd.DataFrame, sel: pd.DataFrame, columns: list[str]
+               ) -> pd.DataFrame | None:
+    """Mean over the runs in `sel` of each account column, by regime and city."""
+    data = accounts.merge(sel[["run_id", "regime"]], on="run_id")
+    if data.empty:
+        return None
+    return data.groupby(["regime", "city"], sort=True)[columns].mean()
+
+
+def burden(accounts: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
+           swept: list[str] | None = None, point: int | None = None):
+    """Who pays and who gains: per city and regime, the mean of each part of the net burden
+    (what a city lost or paid to the right of zero: loss, source control, assistance, fund
+    contributions, sanctions, bilateral transfers paid; what it received to the left: fund
+    payouts, assessment rewards, bilateral transfers received) and the net burden itself, with
+    the Gini of net burden per capita of each regime, at one sweep point (the middle one
+    unless `point` names another)."""
+    if accounts is None or accounts.empty or not set(BURDEN_NEEDS) <= set(accounts):
+        return None
+    if (picked := at_point(runs, point)) is None:
+        return None
+    sel, chosen, k = picked
+    parts = burden_parts(accounts)
+    means = city_means(accounts, sel, [*parts, "net_burden"])
+    if means is None:
+        return None
+    # each part as it enters the net burden: costs positive, gains negative
+    signed = means[parts] * pd.Series(BURDEN_SIGNS)[parts]
+    regimes = [r for r in style.present(sel) if r in means.index.get_level_values(0)]
+    n = int(means.index.get_level_values(1).max()) + 1
+    first = sel.loc[sel["regime"] == regimes[0], "run_id"].iloc[0]
+    names = city_names(accounts, int(first), n, style.lang)
+    shown = [c for c in parts if c == "loss" or (signed[c].abs() > 1e-12).any()]
+    ncols = min(len(regimes), 4)
+    nrows = math.ceil(len(regimes) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(DOUBLE, 0.7 + nrows * (0.55 + 0.17 * n)),
+                             squeeze=False, sharex=True, sharey=True, layout="constrained")
+    handles: dict[str, Any] = {}
+    y = np.arange(n)
+    panel = DOUBLE / ncols * 72
+    for idx, ax in enumerate(axes.ravel()):
+        if idx >= len(regimes):
+            ax.set_visible(False)
+            continue
+        regime = regimes[idx]
+        m = signed.loc[regime].reindex(range(n)).fillna(0.0)
+        right, left = np.zeros(n), np.zeros(n)
+        for part in shown:
+            v = m[part].to_numpy(dtype=float)
+            for side, start in ((np.clip(v, 0.0, None), right), (np.clip(v, None, 0.0), left)):
+                if side.any():
+                    handles[part] = ax.barh(y, side, left=start.copy(), height=0.72,
+                                            linewidth=0.4, **BURDEN_LOOK[part])
+                    start += side
+        net = means.loc[regime, "net_burden"].reindex(range(n)).to_numpy(dtype=float)
+        (handles["net_burden"],) = ax.plot(net, y, linestyle="none", marker="D",
+                                           markersize=3.6, color="black",
+                                           markeredgecolor="white", markeredgewidth=0.5,
+                                           zorder=4)
+        ax.axvline(0.0, color="black", linewidth=0.6, zorder=3)
+        gini = sel.loc[sel["regime"] == regime, "net_burden_gini"].to_numpy(dtype=float) \
+            if "net_burden_gini" in sel else np.array([])
+        title = wrap(style.label(regime), 0.9 * panel, measure_in(fig, 8))
+        if len(gini):
+            g, lo, hi = mean_ci(gini)
+            lo, hi = max(lo, 0.0), min(hi, 1.0)  # a Gini lies in [0, 1]
+            title += "\n" + (style.word("gini").format(m=g, lo=lo, hi=hi) if np.isfinite(lo)
+                             else style.word("gini1").format(m=g))
+        ax.set_title(title)
+        ax.grid(axis="y", visible=False)
+        if idx >= len(regimes) - ncols:
+            ax.set_xlabel(style.word("amount"))
+            ax.tick_params(labelbottom=True)
+    axes[0][0].set_yticks(y, names, fontsize=7 if n <= 12 else 6 if n <= 20 else 5.5)
+    axes[0][0].set_ylim(n - 0.5, -0.5)  # the first city on top
+    order = [c for c in shown if c in handles] + ["net_burden"]
+    entries_on_top(fig, [handles[c] for c in order], [style.word(c) for c in order])
+    notes = [style.word("burden_note").format(n=_range(sel.groupby("regime").size())),
+             point_words(style, sel, swept, chosen, point, k)]
+    books = accounts.merge(sel[["run_id", "regime"]], on="run_id").groupby(
+        ["regime", "run_id"])[["fund_out", "fund_in"]].sum()
+    outside = (books["fund_out"] - books["fund_in"]).groupby(level=0).mean()
+    items = [f"{style.label(r)} {outside[r]:.3g}" for r in regimes
+             if r in outside and outside[r] > 1e-9]
+    if items:
+        notes.append(style.word("outside").format(items=(", " if style.lang == "en" else "，")
+                                                  .join(items)))
+    note(fig, style.join(notes))
+    return fig
+
+
 # --- availability and drawing -----------------------------------------------------------------
 def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
                 swept: list[str], incidents_recorded: bool = True,
-                design: dict | None = None) -> str | None:
+                design: dict | None = None, *, accounts_recorded: bool = True,
+                trust_recorded: bool = True, regions_recorded: bool = True) -> str | None:
     """Why chart `name` cannot be drawn for this study (None if it can); `design` is the
-    scenario's morris or sobol sweep, if any."""
+    scenario's morris or sobol sweep, if any; the *_recorded flags say which per-city tables
+    the results folder holds (see recorded())."""
+    if name in ("burden", "region_map") and not accounts_recorded:
+        return ("it needs the per-city accounts (accounts/ in the results folder), which "
+                "this folder lacks: it was written by an older kuayu; re-run the study with "
+                "--overwrite")
+    if name == "region_map" and not regions_recorded:
+        return ("it needs the region of each regime (accounts/regions-*.json), which this "
+                "folder lacks: it was written by an older kuayu; re-run the study with "
+                "--overwrite")
+    if name == "trust" and not trust_recorded:
+        return ("it needs the final trust matrices (trust/ in the results folder), which are "
+                "kept only for regions of up to 30 cities and by kuayu versions that record "
+                "them; re-run the study with --overwrite")
     if name == "sensitivity":
         from sim import sensitivity
 
@@ -606,6 +971,13 @@ def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
     return None
 
 
+def recorded(results) -> dict[str, bool]:
+    """Which per-city tables a results folder holds (unavailable()'s keyword flags)."""
+    return {"accounts_recorded": getattr(results, "accounts", None) is not None,
+            "trust_recorded": getattr(results, "trust", None) is not None,
+            "regions_recorded": getattr(results, "regions", None) is not None}
+
+
 def render(name: str, results, lang: str = "en", **options):
     """Figure of chart `name` for a results folder (None when its data is absent).
 
@@ -634,6 +1006,15 @@ def render(name: str, results, lang: str = "en", **options):
             return maps.incident_map(runs, results.cities, style, **options)
         if name == "incident_timeline":
             return maps.incident_timeline(runs, results.cities, style, **options)
+        if name == "trust":
+            return trust_chart(getattr(results, "trust", None),
+                               getattr(results, "accounts", None), results.series, runs, style,
+                               swept, **options)
+        if name == "burden":
+            return burden(getattr(results, "accounts", None), runs, style, swept, **options)
+        if name == "region_map":
+            return maps.region_map(runs, getattr(results, "accounts", None),
+                                   getattr(results, "regions", None), style, swept, **options)
     raise ChartError(f"unknown chart {name!r}; expected one of {', '.join(CHART_NAMES)}")
 
 
@@ -675,7 +1056,7 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     reasons |= {n: r for n in names if n in CHART_NAMES
                 and (r := unavailable(n, results.runs, results.series, swept,
                                       results.cities is not None,
-                                      design=manifest.get("design")))}
+                                      design=manifest.get("design"), **recorded(results)))}
     if explicit and reasons:
         raise ChartError("; ".join(f"chart {n!r} cannot be drawn for {results.name}: {r}"
                                    for n, r in reasons.items()))
@@ -732,6 +1113,12 @@ CAPTIONS = {
                         "moments of the incident.",
         "incident_timeline": "One incident per regime: when the hazard was in each city, when "
                              "the warning came, when it arrived.",
+        "trust": "Who trusts whom: mean final trust between cities per regime, and mean trust "
+                 "over time (median and 50%/90% bands) at one sweep point.",
+        "burden": "Who pays and who gains: mean net burden per city and its parts, per regime, "
+                  "with the Gini of net burden per capita.",
+        "region_map": "The region per regime: cities by population, coloured by mean net "
+                      "burden, with rivers and compensation flows.",
     },
     "zh": {
         "sensitivity": "结果对扫描参数的敏感性：莫里斯法的μ*与σ，或索博尔一阶与总效应指数，"
@@ -744,6 +1131,12 @@ CAPTIONS = {
         "incident_map": "每种治理模式一次事件在区域地图上的演变：各城市不同时刻的风险强度。",
         "incident_timeline": "每种治理模式一次事件：风险在各城市存在的时间、"
                              "收到预警与风险到达的时刻。",
+        "trust": "谁信任谁：各治理模式运行结束时城市间信任度的均值矩阵，及单个参数点上平均信任"
+                 "随时间的变化（中位数及50%/90%区间）。",
+        "burden": "谁付出、谁受益：各治理模式下各城市的平均净负担及其构成，并给出人均净负担的"
+                  "基尼系数。",
+        "region_map": "各治理模式的区域地图：城市按人口标示大小、按平均净负担着色，"
+                      "并绘出河流与补偿资金流向。",
     },
 }
 

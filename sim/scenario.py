@@ -59,7 +59,8 @@ SAMPLE_FORMS = {
 MORRIS_LEVELS = 4
 # The chart catalogue (drawn by sim.plots; listed here so validation needs no plotting).
 CHARTS = ("regime_comparison", "sweep_response", "timeseries", "heatmap", "tradeoff",
-          "incident_map", "incident_timeline", "sensitivity")
+          "incident_map", "incident_timeline", "trust", "burden", "region_map",
+          "sensitivity")
 DEFAULT_MAX_RUNS = 200_000
 MAX_RANGE_VALUES = 100_000  # one swept range; the whole plan is bounded by max_runs
 HARD_MAX_POINTS = 5_000_000  # sweep points built even with --yes (memory, not patience)

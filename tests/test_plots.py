@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from matplotlib import font_manager
 from matplotlib.colors import to_hex
@@ -15,9 +16,10 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 from PIL import Image
 
-from sim import fonts, plots
+from sim import fonts, maps, plots
 from sim.cli import main
 from sim.metrics import OUTCOMES
+from sim.model import ACCOUNTS as BURDEN_ACCOUNTS
 from sim.params import BY_PATH
 from sim.study import run_study
 
@@ -265,10 +267,174 @@ def test_run_py_plot_reproduces_the_studys_figures(study, drawn, tmp_path):
 def test_a_chart_the_scenario_accepts_but_the_catalogue_lacks_is_skipped_not_fatal(
         study, monkeypatch):
     monkeypatch.setattr(plots, "_scenario_charts",
-                        lambda: (*plots.CHART_NAMES, "region_map"))
+                        lambda: (*plots.CHART_NAMES, "future_chart"))
     with pytest.raises(plots.ChartError, match="not in the chart catalogue"):
-        plots.draw(study, ["region_map"], "en")
-    listed = _without(study, charts=["regime_comparison", "region_map"], name="listed")
-    with pytest.warns(plots.ChartSkipped, match="region_map"):
+        plots.draw(study, ["future_chart"], "en")
+    listed = _without(study, charts=["regime_comparison", "future_chart"], name="listed")
+    with pytest.warns(plots.ChartSkipped, match="future_chart"):
         written = plots.draw(listed, None, "en")
     assert {p.stem for p in written} == {"regime_comparison"}
+
+
+# --- trust, burden and region map -------------------------------------------------------------
+NEW_CHARTS = ("trust", "burden", "region_map")
+
+
+def _at_middle_point(study):
+    """The runs the one-situation charts show (the middle sweep point) with their accounts."""
+    sel, chosen, _k = plots.at_point(study.runs, None)
+    assert chosen == 2  # reach 24 h, magnitude 50 (plan order: reach varies slowest)
+    return sel
+
+
+def test_the_new_charts_are_in_the_catalogue_the_scenario_accepts():
+    from sim.scenario import CHARTS
+
+    assert set(NEW_CHARTS) <= set(CHARTS) == set(plots.CHART_NAMES)
+    for lang in LANGS:
+        assert all(plots.caption(name, lang) for name in NEW_CHARTS)
+
+
+def test_trust_chart_shows_the_mean_final_matrix_per_regime_on_one_0_to_1_scale(study):
+    sel = _at_middle_point(study)
+    fig = _figure(study, "trust", "en")
+    images = fig.findobj(AxesImage)
+    regimes = plots.Style(study.manifest["scenario"]["regimes"], "en").order
+    assert len(images) == len(regimes)
+    for regime, image in zip(regimes, images, strict=True):
+        assert image.get_cmap().name.startswith("cividis")
+        assert (image.norm.vmin, image.norm.vmax) == (0.0, 1.0)
+        shown = np.ma.filled(image.get_array(), np.nan)
+        assert np.isnan(np.diag(shown)).all()  # a city's trust in itself is left blank
+        ids = sel.loc[sel["regime"] == regime, "run_id"]
+        expected = np.mean([study.trust_matrix(i) for i in ids], axis=0)
+        off = ~np.eye(len(expected), dtype=bool)
+        np.testing.assert_allclose(shown[off], expected[off], rtol=1e-12)
+    # the time panel: one median line per regime, in the regime's colour
+    style = plots.Style(study.manifest["scenario"]["regimes"], "en")
+    lines = [ax for ax in fig.axes if ax.get_ylabel().startswith("Mean trust")]
+    assert len(lines) == 1
+    colours = [to_hex(line.get_color()) for line in lines[0].get_lines()]
+    assert colours == [style.of(r)["color"].lower() for r in regimes]
+    names = {t.get_text() for ax in fig.axes for t in ax.get_yticklabels()}
+    assert "City 0" in names
+    plt.close(fig)
+
+
+def test_burden_chart_draws_each_citys_mean_net_burden_and_its_parts(study):
+    # the chart knows how every account of the model enters the net burden
+    assert set(BURDEN_ACCOUNTS) - {"net_burden"} == set(plots.BURDEN_SIGNS)
+    sel = _at_middle_point(study)
+    data = study.accounts.merge(sel[["run_id", "regime"]], on="run_id")
+    fig = _figure(study, "burden", "en")
+    style = plots.Style(study.manifest["scenario"]["regimes"], "en")
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+    assert len(panels) == len(style.order)
+    for regime, ax in zip(style.order, panels, strict=True):
+        assert ax.get_title().startswith(style.label(regime).split()[0])
+        assert "Gini" in ax.get_title()
+        mine = data[data["regime"] == regime].groupby("city")
+        (marker,) = [line for line in ax.get_lines() if line.get_marker() == "D"]
+        np.testing.assert_allclose(marker.get_xdata(), mine["net_burden"].mean(), rtol=1e-12)
+        # the bars right of zero (costs) and left of it (gains) add up to the net burden;
+        # the loss is a cost, fund payouts a gain
+        total, right = np.zeros(len(marker.get_xdata())), np.zeros(len(marker.get_xdata()))
+        for bar in ax.patches:
+            city = round(bar.get_y() + bar.get_height() / 2)
+            total[city] += bar.get_width()
+            right[city] += max(bar.get_width(), 0.0)
+        np.testing.assert_allclose(total, mine["net_burden"].mean(), rtol=1e-9, atol=1e-12)
+        assert (right >= mine["loss"].mean() - 1e-12).all()
+        assert (right - total >= mine["fund_out"].mean() * (1 - 1e-9) - 1e-12).all()
+    plt.close(fig)
+
+
+def test_region_map_places_cities_colours_them_and_draws_rivers_and_flows(study):
+    sel = _at_middle_point(study)
+    data = study.accounts.merge(sel[["run_id", "regime"]], on="run_id")
+    fig = _figure(study, "region_map", "en")
+    style = plots.Style(study.manifest["scenario"]["regimes"], "en")
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert len(panels) == len(style.order)
+    region = next(iter(study.regions.values()))
+    flow = {}
+    for regime in style.order:
+        mine = data[data["regime"] == regime].groupby("city")
+        flow[regime] = maps.compensation_flows(mine["fund_in"].mean(), mine["fund_out"].mean(),
+                                               mine["bilateral"].mean())
+    widest = max(f.max() for f in flow.values())
+    for regime, ax in zip(style.order, panels, strict=True):
+        (dots,) = ax.collections
+        mine = data[data["regime"] == regime].groupby("city")
+        np.testing.assert_allclose(dots.get_offsets()[:, 0], mine["lon"].mean())
+        np.testing.assert_allclose(dots.get_array(), mine["net_burden"].mean(), rtol=1e-12)
+        arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+        rivers = [a for a in arrows if to_hex(a.arrow_patch.get_edgecolor()) ==
+                  maps.RIVER_COLOUR.lower()]
+        assert len(rivers) == len(region["rivers"])
+        big = (flow[regime] >= maps.MIN_FLOW_SHARE * widest).sum()
+        assert len(arrows) - len(rivers) == min(big, maps.MAX_FLOWS)
+    assert widest > 0  # some regime of the study pays compensation
+    plt.close(fig)
+
+
+def test_compensation_flows_send_each_net_payment_to_the_net_recipients():
+    fund_in = np.array([1.0, 2.0, 0.5, 0.0])
+    fund_out = np.array([4.0, 0.0, 0.5, 1.0])  # 2.0 of the 5.5 paid out came from outside
+    flows = maps.compensation_flows(fund_in, fund_out)
+    np.testing.assert_allclose(flows.sum(axis=1), [0.0, 2.0, 0.0, 0.0])  # city 1 pays 2
+    receipts = np.array([3.0, 0.0, 0.0, 1.0])  # net of their own contributions
+    np.testing.assert_allclose(flows.sum(axis=0), receipts * 2.0 / 4.0)
+    assert np.diag(flows).sum() == 0
+    assert not maps.compensation_flows(np.zeros(3), np.zeros(3)).any()
+    # a bilateral transfer is a payment too: city 0 pays city 1 directly
+    bilateral = maps.compensation_flows(np.zeros(2), np.zeros(2), np.array([1.5, -1.5]))
+    np.testing.assert_allclose(bilateral, [[0.0, 1.5], [0.0, 0.0]])
+    # a map draws the largest flows only
+    many = np.arange(1.0, 21.0).reshape(4, 5)
+    drawn = maps.drawn_flows(many, widest=20.0)
+    assert len(drawn) == maps.MAX_FLOWS and drawn[0] == (3, 4)
+    assert min(many[i, j] for i, j in drawn) == 20 - maps.MAX_FLOWS + 1
+
+
+def test_timeseries_can_show_trust_cooperation_and_compensation(study):
+    panels = ["cum_loss", "mean_trust", "cooperation", "compensation_paid"]
+    for lang in LANGS:
+        fig = _figure(study, "timeseries", lang, panels=panels)
+        shown = [ax for ax in fig.axes if ax.get_visible()]
+        assert len(shown) == len(panels)
+        assert [ax.get_ylabel().replace("\n", " ") for ax in shown] == [
+            plots.WORDS[lang][plots.SERIES_PANELS[p][2]] for p in panels]
+        plt.close(fig)
+    with pytest.raises(ValueError, match="unknown time-series panel 'trust'"):
+        plots.render("timeseries", study, "en", panels=["trust"])
+
+
+def test_a_folder_without_the_per_city_tables_draws_none_of_the_new_charts(study):
+    old = SimpleNamespace(runs=study.runs, series=study.series, manifest=study.manifest,
+                          path=study.path / "old", name="old", cities=None, accounts=None,
+                          trust=None, regions=None)  # written by an older kuayu
+    for chart, words in (("trust", "trust matrices"), ("burden", "per-city accounts"),
+                         ("region_map", "per-city accounts")):
+        assert plots.render(chart, old, "en") is None
+        with pytest.raises(plots.ChartError, match=words):
+            plots.draw(old, [chart], "en")
+    assert not old.path.exists()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = plots.draw(old, None, "en")  # the default list skips them quietly
+    assert not {p.stem for p in written} & set(NEW_CHARTS)
+
+
+def test_run_py_plot_redraws_the_new_charts_from_the_results_folder(study, drawn, tmp_path):
+    folder = tmp_path / "again"
+    shutil.copytree(study.path, folder, ignore=shutil.ignore_patterns("figures"))
+    argv = ["plot", str(folder), "--lang", "zh"]
+    for chart in NEW_CHARTS:
+        argv += ["--chart", chart]
+    assert main(argv) == 0
+    made = sorted(p.name for p in (folder / "figures").iterdir())
+    assert made == sorted(f"{c}_zh.{f}" for c in NEW_CHARTS for f in plots.FORMATS)
+    for chart in NEW_CHARTS:  # the same results give the same PDF, byte for byte
+        assert (folder / "figures" / f"{chart}_zh.pdf").read_bytes() == \
+            (study.path / "figures" / f"{chart}_zh.pdf").read_bytes()
