@@ -330,6 +330,7 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
     area = 14 + 220 * means["population_m"] / top_pop  # points^2, one scale for all panels
     squash = float(np.cos(np.radians(lat.mean())))
     dx = (np.ptp(lon) * squash) or 1.0
+    reach = max(dx, float(np.ptp(lat)))  # the region's extent, degrees of latitude
     ratio = float(np.clip((np.ptp(lat) + 0.25 * dx) / (1.25 * dx), 0.35, 1.3))
     ncols = 1 if len(regimes) == 1 else 2
     nrows = math.ceil(len(regimes) / ncols)
@@ -366,7 +367,9 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
         ax.scatter(x, y, s=s, c=m[colour].to_numpy(dtype=float), cmap=cmap, norm=norm,
                    edgecolors="black", linewidths=0.5, zorder=4)
         ax.set_aspect(1 / squash, adjustable="datalim")
-        ax.margins(x=0.1, y=0.16)  # room for the names under the circles
+        # one frame for every panel, with room for the names under the lowest circles
+        ax.set_xlim(lon.min() - 0.08 * reach / squash, lon.max() + 0.08 * reach / squash)
+        ax.set_ylim(lat.min() - 0.14 * reach, lat.max() + 0.08 * reach)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
