@@ -14,3 +14,21 @@ def test_every_parameter_has_a_chinese_term_and_a_meaning():
 
     for p in PARAMS:
         assert p.doc and p.zh, p.path
+
+
+def test_readme_flagship_command_names_a_scenario_that_ci_runs():
+    """The README's first command runs a ready study; CI runs that same study at reduced size."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    prefix = "python3.12 -m venv .venv && .venv/bin/pip install -q -e . && .venv/bin/python run.py "
+    command = next(line.strip() for line in readme.splitlines() if line.startswith(prefix))
+    scenario = command[len(prefix):]
+    assert scenario.startswith("scenarios/") and scenario.endswith(".yaml"), command
+    assert (ROOT / scenario).exists(), scenario
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert f"run.py {scenario} --replications" in ci
+
+
+def test_readme_lists_every_ready_scenario():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        assert f"`{path.stem}`" in readme, f"README's scenario list lacks {path.stem}"
