@@ -210,10 +210,10 @@ def test_the_pooled_reserve_cuts_losses_and_goes_where_the_stake_is_with_shared_
     # Downwind Qinhuangdao has more at stake than Tianjin, the nearest city.
     assert sorted(ids[i] for i in shared.incidents[0].teams) == ["qinhuangdao", "tangshan"]
     assert shared.outcomes()["total_loss"] < near.outcomes()["total_loss"]
-    done = RiskModel("coordinated", rng=0, reserve__teams=2)
-    done.run()
-    assert not done.incidents[0].live and done.teams_free == 2  # teams come home
-    assert near.incidents[0].live and near.teams_free == 0  # still at work
+    busy = RiskModel("coordinated", rng=0, time__horizon_days=2.0, **plume)
+    busy.run()
+    assert busy.incidents[0].live and busy.teams_free == 0  # still at work
+    assert not near.incidents[0].live and near.teams_free == 2  # teams come home
 
 
 def test_complacency_slows_cities_that_have_not_been_hit():

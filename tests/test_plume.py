@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from sim.hazards.plume import EARTH_RADIUS_KM, bearing_deg, haversine_km, plume_operator
+from sim.model import RiskModel
 
 # A source at (30N, 120E) with cities due east, due west, due north and further east.
 LAT = np.array([30.0, 30.0, 30.0, 31.0, 30.0])
@@ -102,3 +103,12 @@ def test_per_source_wind():
     assert A[EAST, SOURCE] > 0  # the wind at EAST blows back west toward the source
     assert A[NORTH, SOURCE] > 0  # from the north: toward the south
     assert lag[EAST, SOURCE] == pytest.approx(haversine_km(LAT, LON)[EAST, SOURCE] / 10)
+
+
+def test_a_plume_burns_out_and_its_incident_closes():
+    """A decaying source must stop: a tail that keeps emitting would keep every plume live
+    (escalated, never assessed, never learned from) for years."""
+    m = RiskModel("coordinated", rng=0, region__kind="jingjinji", hazard__kind="plume",
+                  hazard__origin="tangshan", time__horizon_days=60.0)
+    m.run()
+    assert not m.incidents[0].live

@@ -220,12 +220,14 @@ class Plume(Hazard):
 
     @property
     def done(self) -> bool:
-        return self.source < 1e-3 * max(self.magnitude, 1e-9) and not self.buffer.any()
+        return self.source == 0.0 and not self.buffer.any()
 
     def step(self) -> None:
         size = len(self.buffer)
         emitted = self.source * (1.0 - self.control)
         self.source *= self.decay
+        if self.source < 1e-3 * max(self.magnitude, 1e-9):
+            self.source = 0.0  # burnt out: without this the tail keeps the plume alive for years
         if emitted > 0:
             self.buffer[(self.t + self.lag) % size, np.arange(self.world.n)] += emitted * self.reach
         self.intensity = self.buffer[self.t % size].copy()
