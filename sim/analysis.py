@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.metrics import OUTCOMES
+from sim.regimes import REGIMES
 
 if TYPE_CHECKING:
     from sim.study import Results
@@ -147,7 +148,8 @@ def paired_differences(runs: pd.DataFrame, swept: list[str], baseline: str,
 def ablations(regimes: list[dict], baseline: str) -> list[dict]:
     """Find ablation variants among the study's regimes (the manifest's `regimes` entries).
 
-    A regime V is the ablation of a full regime F (F is not the baseline) for one mechanism if
+    A regime V that changes its preset is the ablation of a full regime F (F is not the
+    baseline) for one mechanism if
       * it is named `<F>_no_<mechanism>`, or
       * it starts from the same preset as F and differs from F only in settings of one
         mechanism group (the part of the path before the dot, e.g. `info`), each set back to
@@ -172,8 +174,9 @@ def ablations(regimes: list[dict], baseline: str) -> list[dict]:
 
     found = []
     for v in regimes:
-        if v["name"] == baseline:
-            continue
+        preset = REGIMES.get(v.get("regime", v["name"]))
+        if v["name"] == baseline or (preset and v.get("settings") == preset.settings):
+            continue  # a regime as preset changes nothing, so it is a full regime, not a variant
         fulls = [f for f in regimes if f["name"] not in (baseline, v["name"])]
         for rule in (by_name_rule, by_settings_rule):
             hit = next(((f, m) for f in fulls if (m := rule(v, f))), None)

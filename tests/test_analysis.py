@@ -189,3 +189,19 @@ def test_headline_in_english_and_chinese():
                               {"territorial": "属地管理", "coordinated": "综合协调"})
     assert zh.startswith("与属地管理相比，综合协调使总损失降低30.0%")
     assert "20对配对运行" in zh
+
+
+def test_a_full_regime_is_never_taken_for_an_ablation_of_its_own_variant():
+    """`coordinated` (the preset as is) against `coordinated_no_learning`: the variant switches
+    off a mechanism the baseline also has on, so only the settings rule could confuse them."""
+    from sim.regimes import REGIMES as PRESETS
+
+    full = {"name": "coordinated", "regime": "coordinated",
+            "settings": dict(PRESETS["coordinated"].settings)}
+    variant = {"name": "coordinated_no_learning", "regime": "coordinated",
+               "settings": {**PRESETS["coordinated"].settings, "learning.rate": 0.0}}
+    base = {"name": "territorial", "regime": "territorial",
+            "settings": dict(PRESETS["territorial"].settings)}
+    found = analysis.ablations([base, full, variant], "territorial")
+    assert [(a["variant"], a["full"], a["mechanism"]) for a in found] == [
+        ("coordinated_no_learning", "coordinated", "learning")]
