@@ -470,7 +470,7 @@ PARAMS: tuple[Param, ...] = (
     _P("evaluation.cooperation", True, "bool",
        "The assessment scores cooperation: did each city fulfil its duty (source control for "
        "the region, assistance)?", "评估协作性"),
-    _P("evaluation.reward", 1.0, "float",
+    _P("evaluation.reward", 0.2, "float",
        "Reward for each criterion met, and penalty of the same size for each failed, per "
        "incident; paid by or to the superior government (奖惩).", "评估奖惩额",
        "100 million CNY", 0.0, 1e6),
