@@ -1041,6 +1041,8 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     `options` maps a chart name to keyword options of its function (see docs/charts.md).
     """
     manifest = results.manifest["scenario"]
+    if options is None:  # what the scenario chose to show (chart_options)
+        options = manifest.get("chart_options") or {}
     explicit = charts is not None and len(charts) > 0
     names = list(dict.fromkeys(charts if explicit else
                                (manifest.get("charts") or list(CHART_NAMES))))

@@ -36,9 +36,30 @@ TOP_KEYS = {
              "morris, sobol}",
     "record": "what to keep: {series: true|false, cities: true|false}",
     "charts": "charts to draw after the run",
+    "chart_options": "per chart, what it shows: {chart: {option: value}}, e.g. "
+                     "{timeseries: {panels: [mean_trust, cooperation]}}",
     "max_runs": "refuse plans larger than this unless confirmed (default 200000)",
 }
 REGIME_KEYS = ("name", "regime", "label", "label_zh", "set")
+# What a scenario may choose per chart (sim.plots draws with these keyword options). Kinds:
+# outcomes = a list of outcome names, outcome = one, panels = time-series panels (the names of
+# sim.plots.SERIES_PANELS), path = a swept parameter, account = a per-city account,
+# int = a non-negative integer, bool.
+TIMESERIES_PANELS = ("cum_loss", "cities_warned", "mean_trust", "cooperation",
+                     "compensation_paid")
+CHART_OPTIONS: dict[str, dict[str, str]] = {
+    "regime_comparison": {"outcomes": "outcomes"},
+    "sweep_response": {"outcomes": "outcomes", "x": "path"},
+    "timeseries": {"panels": "panels", "point": "int"},
+    "heatmap": {"outcome": "outcome", "x": "path", "y": "path", "annotate": "bool"},
+    "tradeoff": {"loss": "outcome"},
+    "incident_map": {"snapshots": "int"},
+    "incident_timeline": {},
+    "trust": {"point": "int", "annotate": "bool"},
+    "burden": {"point": "int"},
+    "region_map": {"point": "int", "colour": "account", "flows": "bool"},
+    "sensitivity": {"outcomes": "outcomes"},
+}
 SWEEP_KINDS = ("factorial", "zip", "lhs", "random", "points", "morris", "sobol")
 # Sample designs for global sensitivity analysis (sim.sensitivity reads their points in order,
 # so such a sweep is the study's only one). The options of every sampled kind:
@@ -112,6 +133,7 @@ class Scenario:
     raw: dict[str, Any] = field(default_factory=dict)
     record_cities: bool = False
     design: dict[str, Any] | None = None  # a morris or sobol sweep, for sim.sensitivity
+    chart_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def n_runs(self) -> int:
@@ -147,6 +169,7 @@ class Scenario:
             "params": self.params, "sweep_points": self.points, "swept": self.swept,
             "record": {"series": self.record_series, "cities": self.record_cities},
             "charts": self.charts,
+            "chart_options": self.chart_options,
             **({"design": self.design} if self.design else {}),
             "defaults": resolve(),
         }
@@ -344,6 +367,8 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
             bad(f"charts[{i}]", f"unknown chart {chart!r}{suggest(str(chart), CHARTS)}; "
                                 f"expected one of {', '.join(CHARTS)}")
 
+    chart_options = _check_chart_options(data.get("chart_options", {}), swept, bad)
+
     # Every combination must resolve (contradictions between settings show up here).
     if not problems:
         for reg in regimes:
@@ -361,7 +386,56 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         raise ScenarioError(problems)
     return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
                     swept, kept["series"], charts, where, data, record_cities=kept["cities"],
-                    design=design)
+                    design=design, chart_options=chart_options)
+
+
+def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, Any]]:
+    """chart_options: known charts, known options, values of the right kind."""
+    from sim.metrics import OUTCOMES
+    from sim.model import ACCOUNTS
+
+    if not isinstance(options, dict):
+        bad("chart_options", f"expected a mapping of chart name to options, found {options!r}")
+        return {}
+    names = {"outcomes": OUTCOMES, "outcome": OUTCOMES, "panels": TIMESERIES_PANELS,
+             "account": ACCOUNTS, "path": swept}
+    kept: dict[str, dict[str, Any]] = {}
+    for chart, opts in options.items():
+        at = f"chart_options.{chart}"
+        if chart not in CHART_OPTIONS:
+            bad(at, f"unknown chart{suggest(str(chart), CHART_OPTIONS)}; expected one of "
+                    f"{', '.join(CHART_OPTIONS)}")
+            continue
+        allowed = CHART_OPTIONS[chart]
+        if not isinstance(opts, dict):
+            bad(at, f"expected a mapping of option to value, found {opts!r}")
+            continue
+        for key, value in opts.items():
+            kind = allowed.get(key)
+            if kind is None:
+                bad(f"{at}.{key}", f"unknown option{suggest(str(key), allowed)}; expected "
+                                   f"{', '.join(allowed) or 'none (this chart has no options)'}")
+                continue
+            values = value if kind in ("outcomes", "panels") else [value]
+            if kind in ("outcomes", "panels") and (not isinstance(value, list) or not value):
+                bad(f"{at}.{key}", f"expected a non-empty list, found {value!r}")
+                continue
+            if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+                bad(f"{at}.{key}", f"expected an integer >= 0, found {value!r}")
+            elif kind == "bool" and not isinstance(value, bool):
+                bad(f"{at}.{key}", f"expected true or false, found {value!r}")
+            elif kind in names:
+                what = {"outcomes": "an outcome (python run.py list shows them)",
+                        "outcome": "an outcome (python run.py list shows them)",
+                        "panels": "one of " + ", ".join(TIMESERIES_PANELS),
+                        "account": "one of " + ", ".join(ACCOUNTS),
+                        "path": "a swept parameter (" + (", ".join(swept) or "none") + ")"}[kind]
+                for v in (v for v in values if v not in names[kind]):
+                    bad(f"{at}.{key}", f"expected {what}, found {v!r}"
+                                       f"{suggest(str(v), names[kind])}")
+            kept.setdefault(chart, {})[key] = value
+    return kept
 
 
 def _check_world(p: dict[str, Any]) -> None:

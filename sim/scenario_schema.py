@@ -121,6 +121,17 @@ TOP: tuple[Key, ...] = (
         "`python run.py plot RESULTS --chart NAME` draws any chart later. See "
         "[charts.md](charts.md).",
         {"charts": ["regime_comparison", "sweep_response", "timeseries"]}),
+    Key("chart_options", "mapping of chart name to a mapping of its options", "`{}`: each "
+        "chart's own choice",
+        "What a chart shows. Options per chart: "
+        + "; ".join(f"`{c}`: " + (", ".join(f"`{k}` ({v})" for k, v in o.items()) or "none")
+                    for c, o in scenario.CHART_OPTIONS.items())
+        + ". Kinds: outcomes = a list of outcome names, outcome = one, panels = a list of "
+        "time-series panels (" + ", ".join(scenario.TIMESERIES_PANELS) + "), path = a swept "
+        "parameter, account = a per-city account, int = an integer >= 0. Redrawing with "
+        "`python run.py plot` uses the same options.",
+        {"chart_options": {"timeseries": {"panels": ["mean_trust", "cooperation"]},
+                           "regime_comparison": {"outcomes": ["total_loss", "mean_trust"]}}}),
     Key("max_runs", "integer >= 1", f"{DEFAULT_MAX_RUNS}",
         "A safety limit: a plan (regimes x sweep points x replications) larger than this is "
         "refused before anything runs, unless you raise it here or pass `--yes`.",

@@ -438,3 +438,21 @@ def test_run_py_plot_redraws_the_new_charts_from_the_results_folder(study, drawn
     for chart in NEW_CHARTS:  # the same results give the same PDF, byte for byte
         assert (folder / "figures" / f"{chart}_zh.pdf").read_bytes() == \
             (study.path / "figures" / f"{chart}_zh.pdf").read_bytes()
+
+
+def test_chart_options_in_the_scenario_choose_what_a_chart_shows(tmp_path):
+    """A scenario's chart_options reach the chart: here trust and cooperation over time."""
+    from sim.scenario import TIMESERIES_PANELS
+    from sim.study import run_study
+
+    assert set(TIMESERIES_PANELS) == set(plots.SERIES_PANELS)  # the validator knows them all
+    res = run_study({"name": "opts", "regimes": ["territorial", "coordinated"],
+                     "replications": 2, "params": {"time.horizon_days": 5},
+                     "charts": ["timeseries"],
+                     "chart_options": {"timeseries": {"panels": ["mean_trust", "cooperation"]}}},
+                    out=tmp_path, quiet=True, langs=("en",))
+    svg = (res.path / "figures" / "timeseries.svg").read_text(encoding="utf-8")
+    assert "Mean trust between cities" in svg and "Mean cooperation propensity" in svg
+    assert "Cumulative loss" not in svg
+    assert res.manifest["scenario"]["chart_options"] == {
+        "timeseries": {"panels": ["mean_trust", "cooperation"]}}

@@ -204,6 +204,22 @@ CASES = [
     # --- settings that contradict each other
     case("unknown-origin-city", "name: x\nparams: {hazard.origin: harbn}\n",
          "hazard.origin: unknown city 'harbn'"),
+    # --- chart_options
+    case("chart-options-unknown-chart", "name: x\nchart_options: {heatmapp: {}}\n",
+         "{path}:2: chart_options.heatmapp: unknown chart (did you mean 'heatmap'?)"),
+    case("chart-options-unknown-option",
+         "name: x\nchart_options:\n  timeseries: {pannels: [mean_trust]}\n",
+         "{path}:3: chart_options.timeseries.pannels: unknown option (did you mean 'panels'?)"),
+    case("chart-options-misspelt-outcome",
+         "name: x\nchart_options:\n  regime_comparison: {outcomes: [mean_trst]}\n",
+         "chart_options.regime_comparison.outcomes: expected an outcome (python run.py list "
+         "shows them), found 'mean_trst' (did you mean 'mean_trust'?)"),
+    case("chart-options-panel-not-a-list",
+         "name: x\nchart_options:\n  timeseries: {panels: mean_trust}\n",
+         "chart_options.timeseries.panels: expected a non-empty list, found 'mean_trust'"),
+    case("chart-options-unswept-axis",
+         "name: x\nchart_options:\n  heatmap: {x: hazard.magnitude}\n",
+         "chart_options.heatmap.x: expected a swept parameter (none), found 'hazard.magnitude'"),
 ]
 
 
