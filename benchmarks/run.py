@@ -185,7 +185,38 @@ def measure_batch_run(runs: int, processes: int) -> dict:
             "runs_per_s": len(table) / wall, **_memory()}
 
 
-MEASURES = {"model": measure_model, "engine": measure_engine, "batch_run": measure_batch_run}
+def measure_epidemic_share(runs: int) -> dict:
+    """Milliseconds per run of the issue's case spent inside the epidemic hazard (every call
+    the model makes to it) and in the rest of the model: which of the two bounds runs/s."""
+    from sim.hazards.kinds import Epidemic
+    from sim.runner import run_one
+
+    inside = [0.0]
+
+    def timed(method):
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                inside[0] += time.perf_counter() - start
+        return wrapper
+
+    for name in ("step", "damage", "arrived", "noticed", "detectable", "spared"):
+        setattr(Epidemic, name, timed(getattr(Epidemic, name)))
+    specs, root = _model_runs("issue", runs)
+    run_one(specs[0], root, True)
+    inside[0] = 0.0
+    start = time.perf_counter()
+    for spec in specs:
+        run_one(spec, root, True)
+    total = (time.perf_counter() - start) / runs * 1e3
+    epidemic = inside[0] / runs * 1e3
+    return {"total_ms": total, "epidemic_ms": epidemic, "rest_ms": total - epidemic}
+
+
+MEASURES = {"model": measure_model, "engine": measure_engine, "batch_run": measure_batch_run,
+            "epidemic_share": measure_epidemic_share}
 
 
 def profile_model(case: str, runs: int = 10, top: int = 25) -> None:
@@ -320,6 +351,11 @@ def main() -> int:
         m = fresh("model", case="issue", runs=6 if args.quick else 20, repeats=repeats)
         rep.add("yangtze_delta, coordinated, 365 d, spill + epidemic, runs/s",
                 f"{m['runs_per_s']:,.1f}", ">= 10", m["runs_per_s"] >= 10)
+        split = fresh("epidemic_share", runs=6 if args.quick else 20)
+        rep.add("the same: ms per run in the epidemic hazard / the rest of the model",
+                f"{split['epidemic_ms']:,.0f} / {split['rest_ms']:,.0f} ms")
+        rep.add("the same: runs/s if the epidemic hazard cost nothing",
+                f"{1e3 / split['rest_ms']:,.1f}")
     else:
         rep.add("yangtze_delta, coordinated, 365 d, spill + epidemic, runs/s",
                 "pending: needs yangtze_delta region", ">= 10")
