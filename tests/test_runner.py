@@ -114,8 +114,8 @@ def test_accounts_add_up_and_round_trip(tmp_path):
              + acc["sanctions"] - acc["fund_out"] - acc["evaluation"] + acc["bilateral"])
     np.testing.assert_allclose(acc["net_burden"], parts, rtol=1e-12, atol=1e-12)
     books = acc.groupby("run_id")[["loss", "fund_in", "fund_out", "sanctions"]].sum().join(
-        res.runs.set_index("run_id")[["total_loss", "compensation_paid", "sanctions"]],
-        rsuffix="_run")
+        res.runs.set_index("run_id")[["total_loss", "compensation_paid", "sanctions"]]
+        .rename(columns={"sanctions": "sanctions_run"}))
     np.testing.assert_allclose(books["loss"], books["total_loss"], rtol=1e-12)
     np.testing.assert_allclose(books["fund_out"], books["compensation_paid"], rtol=1e-12)
     np.testing.assert_allclose(books["sanctions"], books["sanctions_run"], rtol=1e-12)
