@@ -204,6 +204,7 @@ class RiskModel(mesa.Model):
         self._outcomes: dict[str, float] | None = None
         self._loss_step = 0.0
         self._partners: np.ndarray | None = None
+        self._slow_row: tuple | None = None  # cached series values; None = recompute
 
     # --- helpers -------------------------------------------------------------------------
     def hours_to_steps(self, hours: float) -> int:
@@ -376,6 +377,7 @@ class RiskModel(mesa.Model):
         total = self.control_cost_scale(inc) * effort**2 / 2
         if total <= 0:
             return
+        self._slow_row = None
         others = spared.copy()
         others[inc.origin] = 0.0
         asked = np.zeros(self.n)
@@ -407,17 +409,23 @@ class RiskModel(mesa.Model):
 
         Damage shares of overlapping incidents add up to at most a city's whole output."""
         shares = []
+        total = np.zeros(self.n)
+        intensity = np.zeros(self.n)
         for inc in live:
-            protect = np.where((inc.ready >= 0) & (inc.ready <= t), 1.0 - self.protection, 1.0)
+            ready = (inc.ready >= 0) & (inc.ready <= t)
+            share = inc.hazard.damage() * inc.vulnerability
+            if ready.any():
+                share = share * np.where(ready, 1.0 - self.protection, 1.0)
             if inc.teams.size and t >= inc.teams_step:
-                protect[inc.teams] *= 1.0 - self.p["reserve.protection"]
-            shares.append(inc.hazard.damage() * inc.vulnerability * protect)
-        total = np.sum(shares, axis=0)
-        scale = np.where(total > 1.0, 1.0 / np.maximum(total, 1e-300), 1.0)
-        self.intensity = np.sum([inc.hazard.intensity for inc in live], axis=0)
+                share[inc.teams] *= 1.0 - self.p["reserve.protection"]
+            shares.append(share)
+            total += share
+            intensity += inc.hazard.intensity
+        scale = self.loss_rate / np.maximum(total, 1.0)  # shares beyond 1 are scaled down
+        self.intensity = intensity
         city_loss = np.zeros(self.n)
         for inc, share in zip(live, shares, strict=True):
-            loss = share * scale * self.loss_rate + inc.hazard.extra_loss
+            loss = share * scale + inc.hazard.extra_loss
             inc.loss += loss
             city_loss += loss
         self._city_loss = city_loss
@@ -466,6 +474,7 @@ class RiskModel(mesa.Model):
         """9, 11, 12. When an incident ends: duties kept or shirked are sanctioned, assessed,
         and learned from; trust follows the promises; the reserve teams come home."""
         p = self.p
+        self._slow_row = None
         self.teams_free += inc.teams.size
         duties: dict[int, bool] = {}
         costs: dict[int, float] = {}
@@ -512,6 +521,7 @@ class RiskModel(mesa.Model):
         """9. A promise of `target` kept or broken, seen by `observers` (信任机制): exponential
         smoothing, or a Beta reputation of the counts."""
         p = self.p
+        self._slow_row = None
         observers = observers[observers != target]
         if p["trust.model"] == "beta":
             (self.kept if kept else self.broken)[observers, target] += 1.0
@@ -538,14 +548,23 @@ class RiskModel(mesa.Model):
 
     def _series_row(self, t: int, live: list[Incident]) -> tuple:
         """Cities warned of / reached by at least one live incident (each city counted once)."""
-        warned = np.zeros(self.n, dtype=bool)
-        reached = np.zeros(self.n, dtype=bool)
-        for inc in live:
-            warned |= (inc.informed >= 0) & (inc.informed <= t)
-            reached |= inc.arrival >= 0
+        warned = reached = 0
+        if len(live) == 1:
+            inc = live[0]
+            warned = int(np.count_nonzero((inc.informed >= 0) & (inc.informed <= t)))
+            reached = int(np.count_nonzero(inc.arrival >= 0))
+        elif live:
+            w = np.zeros(self.n, dtype=bool)
+            r = np.zeros(self.n, dtype=bool)
+            for inc in live:
+                w |= (inc.informed >= 0) & (inc.informed <= t)
+                r |= inc.arrival >= 0
+            warned, reached = int(np.count_nonzero(w)), int(np.count_nonzero(r))
+        if self._slow_row is None:  # trust, cooperation and money change only now and then
+            self._slow_row = (self.mean_trust(), float(self.cooperation.mean()),
+                              float(self.fund_out.sum()))
         row = (float(self.intensity.sum()) if live else 0.0, self._loss_step if live else 0.0,
-               int(warned.sum()), int(reached.sum()), len(live), self.mean_trust(),
-               float(self.cooperation.mean()), float(self.fund_out.sum()))
+               warned, reached, len(live), *self._slow_row)
         self._loss_step = 0.0
         return row
 
