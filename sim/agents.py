@@ -30,13 +30,17 @@ def detection_prob(p: dict) -> float:
     return 1.0 - (1.0 - vertical) * (1.0 - horizontal)
 
 
+def leniency(p: dict) -> float:
+    """Chance that the assessor passes a failed criterion."""
+    return p["evaluation.self_leniency"] * LENIENCY[p["evaluation.assessor"]]
+
+
 def evaluation_stake(p: dict, criterion: str) -> float:
     """What meeting a measured criterion is worth against failing it: reward + the penalty
     avoided, discounted by the chance a lenient assessor would have passed the failure."""
     if p["evaluation.assessor"] == "none" or not p[f"evaluation.{criterion}"]:
         return 0.0
-    leniency = p["evaluation.self_leniency"] * LENIENCY[p["evaluation.assessor"]]
-    return 2.0 * p["evaluation.reward"] * (1.0 - leniency)
+    return 2.0 * p["evaluation.reward"] * (1.0 - leniency(p))
 
 
 class City(mesa.Agent):
@@ -83,9 +87,11 @@ class City(mesa.Agent):
         return draw < self.model.cooperation[self.idx]
 
     def choose_source_control(self, incident: Incident, efforts: np.ndarray,
-                              spared: np.ndarray, w: float) -> tuple[float, float]:
-        """Source-control effort a in [0, 1] as origin (发生地), and what the duty to the region
-        costs the city itself against its selfish choice.
+                              spared: np.ndarray, w: float,
+                              duty_weight: float) -> tuple[float, float]:
+        """Source-control effort a in [0, 1] as origin (发生地) when it weighs others' losses by
+        `w`, and what its duty to the region (weight `duty_weight`) costs the city itself
+        against its selfish choice, whether or not it keeps it.
 
         `spared[k, j]` is the loss that effort `efforts[k]` would spare city j. The city picks
         the effort that maximises own + w * others spared (weighted by its safety goal, 目标协同),
@@ -101,16 +107,17 @@ class City(mesa.Agent):
         safety = p["goals.safety_weight"]
         share = own_cost_share(p)
         own = safety * spared[:, self.idx] - share * gamma * efforts**2 / 2
+        # Costs others carry count with the same weight as others' losses, so an origin that
+        # answers for the region (w = 1) is not pushed past the regional optimum.
+        external = (safety * (spared.sum(axis=1) - spared[:, self.idx])
+                    - (1.0 - share) * gamma * efforts**2 / 2)
 
         def best(weight: float) -> int:
-            others = spared.sum(axis=1) - spared[:, self.idx]
-            # Costs others carry count with the same weight as others' losses, so an origin
-            # that answers for the region (w = 1) is not pushed past the regional optimum.
-            value = own + weight * (safety * others - (1.0 - share) * gamma * efforts**2 / 2)
-            return int(np.argmax(value))
+            return int(np.argmax(own + weight * external))
 
-        k, k_selfish = best(w), best(0.0)
-        return float(efforts[k]), max(0.0, float(own[k_selfish] - own[k]))
+        k_duty, k_selfish = best(duty_weight), best(0.0)
+        k = k_duty if w == duty_weight else best(w)
+        return float(efforts[k]), max(0.0, float(own[k_selfish] - own[k_duty]))
 
     def will_assist(self, draw: float, origin: int) -> bool:
         """An affected city keeps its assist duty (波及地为辅) if it is willing and trusts the
@@ -204,7 +211,7 @@ class CoordinatingBody(mesa.Agent):
         money: dict[int, float] = {}
         if p["evaluation.assessor"] == "none":
             return money
-        leniency = p["evaluation.self_leniency"] * LENIENCY[p["evaluation.assessor"]]
+        lenient = leniency(p)
         reward = p["evaluation.reward"]
         scores: list[tuple[int, int, bool]] = []  # (city, criterion, met)
         if incident.detected_step != NEVER:
@@ -216,7 +223,7 @@ class CoordinatingBody(mesa.Agent):
         if p["evaluation.cooperation"]:
             scores += [(city, 2, kept) for city, kept in duties.items()]
         for city, criterion, met in scores:
-            passed = met or incident.u_lenient[city, criterion] < leniency
+            passed = met or incident.u_lenient[city, criterion] < lenient
             money[city] = money.get(city, 0.0) + (reward if passed else -reward)
         return money
 

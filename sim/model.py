@@ -16,12 +16,12 @@ import numpy as np
 
 from sim import metrics
 from sim.agents import (
-    LENIENCY,
     CentralGovernment,
     City,
     CoordinatingBody,
     detection_prob,
     evaluation_stake,
+    leniency,
 )
 from sim.hazards.events import EventSpec, schedule
 from sim.hazards.kinds import EFFORTS, KINDS, Epidemic, Hazard, World
@@ -89,7 +89,6 @@ class Incident:
     origin_duty_cost: float = 0.0  # what keeping it cost the origin itself
     assist_asked: np.ndarray = field(init=False)  # assist duty per city (1e8 CNY)
     assist_given: np.ndarray = field(init=False)
-    refund: np.ndarray = field(init=False)  # fund payouts per city for this incident
     teams: np.ndarray = field(init=False)  # cities where a reserve team works
     teams_step: int = NEVER
 
@@ -102,7 +101,6 @@ class Incident:
         self.loss = np.zeros(self.n)
         self.assist_asked = np.zeros(self.n)
         self.assist_given = np.zeros(self.n)
-        self.refund = np.zeros(self.n)
         self.teams = np.zeros(0, dtype=np.int64)
 
     @property
@@ -343,18 +341,17 @@ class RiskModel(mesa.Model):
             inc.duty_from = ready + self.hours_to_steps(
                 (1.0 - self.p["responsibility.list_clarity"])
                 * self.p["responsibility.negotiation_hours"])
+        duty = self.p["responsibility.external_weight"]
         w = 0.0
         if inc.central_command:
             w = 1.0  # ordered by the centre: no choice, no duty of its own to keep
-        elif t >= inc.duty_from and self.p["responsibility.external_weight"] > 0:
+        elif t >= inc.duty_from and duty > 0:
             inc.origin_duty = True
-            w = self.p["responsibility.external_weight"] if inc.origin_coop else 0.0
+            w = duty if inc.origin_coop else 0.0
         effort, sacrifice = self.cities[inc.origin].choose_source_control(
-            inc, EFFORTS, spared, w)
+            inc, EFFORTS, spared, w, duty)
         if inc.origin_duty and not inc.central_command:
-            inc.origin_duty_cost += sacrifice if inc.origin_coop else \
-                self.cities[inc.origin].choose_source_control(
-                    inc, EFFORTS, spared, self.p["responsibility.external_weight"])[1]
+            inc.origin_duty_cost += sacrifice
         cost = self.control_cost_scale(inc) * EFFORTS**2 / 2
         inc.hazard.control = effort
         inc.efforts.append(effort)
@@ -402,7 +399,6 @@ class RiskModel(mesa.Model):
                 else self.region.gdp_tn_cny
             self.fund_in += (payout - outside) * key / key.sum()
             self.fund_out += refund
-            inc.refund += refund
 
     def count_losses(self, live: list[Incident], t: int) -> None:
         """7. Losses: exposure x vulnerability x damage(intensity), less local protection.
@@ -490,7 +486,7 @@ class RiskModel(mesa.Model):
             self.evaluation[city] += money
         catch = detection_prob(p) * p["responsibility.list_clarity"]
         stake = evaluation_stake(p, "cooperation")
-        leniency = p["evaluation.self_leniency"] * LENIENCY[p["evaluation.assessor"]]
+        lenient = leniency(p)
         for j, kept in duties.items():
             cost = costs[j]
             if kept:
@@ -499,8 +495,9 @@ class RiskModel(mesa.Model):
                 caught = inc.u_audit[j] < catch
                 sanction = p["accountability.duty_penalty"] * cost if caught else 0.0
                 self.duty_sanctions[j] += sanction
-                assessed = stake / (1.0 - leniency) if stake and \
-                    inc.u_lenient[j, 2] >= leniency else 0.0
+                # penalised instead of rewarded, unless a lenient assessor passed it
+                assessed = 2.0 * p["evaluation.reward"] if stake and \
+                    inc.u_lenient[j, 2] >= lenient else 0.0
             self.cities[j].learn(kept, cost, p["compensation.payout_share"] * cost, assessed,
                                  sanction)
         if inc.concealed:
