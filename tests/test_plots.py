@@ -456,3 +456,22 @@ def test_chart_options_in_the_scenario_choose_what_a_chart_shows(tmp_path):
     assert "Cumulative loss" not in svg
     assert res.manifest["scenario"]["chart_options"] == {
         "timeseries": {"panels": ["mean_trust", "cooperation"]}}
+
+
+def test_every_option_a_scenario_may_set_is_an_argument_of_its_chart():
+    """chart_options are validated from sim.scenario.CHART_OPTIONS; each must reach a real
+    keyword of the chart function, or a valid scenario would fail only when drawn."""
+    import inspect
+
+    from sim import maps, sensitivity
+    from sim.scenario import CHART_OPTIONS
+
+    functions = {"regime_comparison": plots.regime_comparison,
+                 "sweep_response": plots.sweep_response, "timeseries": plots.timeseries,
+                 "heatmap": plots.heatmap, "tradeoff": plots.tradeoff,
+                 "incident_map": maps.incident_map, "incident_timeline": maps.incident_timeline,
+                 "trust": plots.trust_chart, "burden": plots.burden,
+                 "region_map": maps.region_map, "sensitivity": sensitivity.chart}
+    assert set(functions) == set(CHART_OPTIONS) == set(plots.CHART_NAMES)
+    for chart, options in CHART_OPTIONS.items():
+        assert set(options) <= set(inspect.signature(functions[chart]).parameters), chart
