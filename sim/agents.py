@@ -87,30 +87,30 @@ class City(mesa.Agent):
         return draw < self.model.cooperation[self.idx]
 
     def choose_source_control(self, incident: Incident, efforts: np.ndarray,
-                              spared: np.ndarray, w: float,
-                              duty_weight: float) -> tuple[float, float]:
-        """Source-control effort a in [0, 1] as origin (发生地) when it weighs others' losses by
-        `w`, and what its duty to the region (weight `duty_weight`) costs the city itself
-        against its selfish choice, whether or not it keeps it.
+                              spared: np.ndarray, plan_cost: np.ndarray, w: float,
+                              duty_weight: float, scope: np.ndarray) -> tuple[float, float]:
+        """Source-control effort a in [0, 1] as origin (发生地) when it weighs the losses of
+        the cities in its duty's `scope` by `w`, and what its duty to the region (weight
+        `duty_weight`) costs the city itself against its selfish choice, whether or not it
+        keeps it.
 
-        `spared[k, j]` is the loss that effort `efforts[k]` would spare city j. The city picks
-        the effort that maximises own + w * others spared (weighted by its safety goal, 目标协同),
-        minus the share of the cost gamma * a^2 / 2 it pays itself. w = 0 is the Nash choice of
-        a city that sweeps only its own doorstep (自扫门前雪), w = 1 the regional optimum the
-        responsibility rule asks of the origin. The fund's refund (利益机制) and the affected
-        cities' assistance (波及地为辅) lower the share it pays. With linear damage and w = 0
-        this gives a = s_own * a_optimum / own_cost_share, so a refund of the external share
-        1 - s_own restores the optimum (Pigou).
+        `spared[k, j]` is the loss that effort `efforts[k]` held from now on would spare city
+        j, and `plan_cost[k]` what holding it would cost (a cost rate x the days it is held).
+        The city picks the effort that maximises own + w * others spared (weighted by its
+        safety goal, 目标协同), minus the share of the cost it pays itself. w = 0 is the Nash
+        choice of a city that sweeps only its own doorstep (自扫门前雪), w = 1 the regional
+        optimum the responsibility rule asks of the origin. The fund's refund (利益机制) and the
+        affected cities' assistance (波及地为辅) lower the share it pays. With linear damage and
+        w = 0 this gives a = s_own * a_optimum / own_cost_share, so a refund of the external
+        share 1 - s_own restores the optimum (Pigou).
         """
         p = self.model.p
-        gamma = self.model.control_cost_scale(incident)
-        safety = p["goals.safety_weight"]
+        safety = self.model.safety_weight[self.idx]
         share = own_cost_share(p)
-        own = safety * spared[:, self.idx] - share * gamma * efforts**2 / 2
+        own = safety * spared[:, self.idx] - share * plan_cost
         # Costs others carry count with the same weight as others' losses, so an origin that
         # answers for the region (w = 1) is not pushed past the regional optimum.
-        external = (safety * (spared.sum(axis=1) - spared[:, self.idx])
-                    - (1.0 - share) * gamma * efforts**2 / 2)
+        external = safety * (spared @ scope) - (1.0 - share) * plan_cost
 
         def best(weight: float) -> int:
             return int(np.argmax(own + weight * external))
@@ -159,7 +159,7 @@ class City(mesa.Agent):
         partnership still holds with: mutual trust at least trust.partner_threshold."""
         m = self.model
         i = self.idx
-        at = report_step + m.hours_to_steps(m.p["info.relay_hours"])
+        at = report_step + m.hours_to_steps(m.p["info.partner_hours"])
         threshold = m.p["trust.partner_threshold"]
         holds = m.partners[i] & (m.trust[i] >= threshold) & (m.trust[:, i] >= threshold)
         m.warn_cities(incident, at, only=np.flatnonzero(holds))

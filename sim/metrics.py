@@ -21,16 +21,24 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "spillover_share": ("", "Spillover loss / total loss", "外溢损失占比"),
     "detection_delay": ("h", "Hazard start to detection by the origin", "发现延迟"),
     "report_delay": ("h", "Detection to the origin's report (NaN: never reported)", "报告延迟"),
-    "warning_lead_time": ("h", "Mean warning lead before arrival in reached downstream cities",
-                          "预警提前量"),
+    "warning_lead_time": ("h", "Mean warning lead before arrival in reached cities other than "
+                          "the origin, pooled over every incident and kind", "预警提前量"),
+    "warning_lead_median": ("h", "Median of the same leads", "预警提前量中位数"),
     "warned_in_time": ("", "Share of reached downstream cities ready before arrival",
                        "及时预警比例"),
     "response_delay": ("h", "Hazard start to the origin's source control", "响应延迟"),
     "source_control": ("", "Mean source-control effort a in [0, 1] of origins", "源头控制力度"),
-    "source_control_ratio": ("", "Mean effort / mean regional optimum", "源头控制充分度"),
-    "source_control_cost": ("100 million CNY", "Cost of source control, gamma a^2/2 a day, "
-                            "before refunds",
+    "source_control_ratio": ("", "Effort / regional optimum per incident, weighted by the "
+                             "cost of the incident's optimum plan", "源头控制充分度"),
+    "source_control_cost": ("100 million CNY", "Cost of source control (gamma a^2/2 per day "
+                            "held), whoever paid it: origin, assisting cities, centre",
                             "源头控制成本"),
+    "central_cost": ("100 million CNY", "Source control paid by the centre under its unified "
+                     "command", "中央承担成本"),
+    "outside_money": ("100 million CNY", "Fund payouts met by the centre or third parties",
+                      "外部资金"),
+    "social_cost": ("100 million CNY", "Loss plus source control, whoever carried them: the "
+                    "real cost to society (transfers cancel)", "社会总成本"),
     "mass_captured": ("t", "Pollutant mass captured at spill sources", "源头截获量"),
     "cities_affected": ("", "Cities any hazard reached (including origins)", "受影响城市数"),
     "concealment_rate": ("", "Share of detected incidents whose report was held back or "
@@ -38,7 +46,9 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "sanctions": ("100 million CNY", "Penalties for hidden reports and shirked duties",
                   "问责处罚总额"),
     "cooperation_rate": ("", "Share of duties kept (origin's source control for the region, "
-                         "affected cities' assistance)", "履责率"),
+                         "affected cities' assistance); NaN when no duty arose (see duties)",
+                         "履责率"),
+    "duties": ("", "Duties that arose (the denominator of cooperation_rate)", "责任事项数"),
     "cooperation_propensity": ("", "Mean propensity of cities to keep their duties at the end",
                                "合作倾向"),
     "evaluation_net": ("100 million CNY", "Assessment rewards minus penalties paid to cities",
@@ -62,6 +72,26 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "incidents": ("", "Incidents that started during the run", "事件数"),
 }
 
+# The same, per hazard kind, so a reader can see what each kind contributes (spillover from a
+# rare epidemic and from a river spill are different stories).
+HAZARD_KINDS = ("river_spill", "river_flood", "plume", "accident", "cascade", "epidemic")
+KIND_ZH = {"river_spill": "水污染", "river_flood": "洪水", "plume": "烟羽", "accident": "事故",
+           "cascade": "基础设施级联", "epidemic": "疫情"}
+_PER_KIND = {
+    "incidents": ("", "Incidents of this kind", "事件数"),
+    "total_loss": ("100 million CNY", "Loss from incidents of this kind", "总损失"),
+    "spillover_loss": ("100 million CNY", "Spillover loss from incidents of this kind",
+                       "波及地损失"),
+    "warning_lead_time": ("h", "Mean warning lead in reached cities, this kind", "预警提前量"),
+    "warning_lead_median": ("h", "Median warning lead in reached cities, this kind",
+                            "预警提前量中位数"),
+    "warned_in_time": ("", "Share of reached cities ready before arrival, this kind",
+                       "及时预警比例"),
+}
+for _kind in HAZARD_KINDS:
+    for _name, (_unit, _en, _zh) in _PER_KIND.items():
+        OUTCOMES[f"{_name}_{_kind}"] = (_unit, f"{_en}: {_kind}", f"{_zh}（{KIND_ZH[_kind]}）")
+
 
 def _mean(values) -> float:
     v = [x for x in values if x == x]  # drop NaN
@@ -74,12 +104,14 @@ def compute(m: RiskModel) -> dict[str, float]:
     incidents = m.incidents
     total = origin = 0.0
     affected = np.zeros(m.n, dtype=bool)
-    detection, report, response, leads, in_time = [], [], [], [], []
-    efforts, optima, captured = [], [], 0.0
+    detection, report, response = [], [], []
+    kinds = {k: {"loss": 0.0, "spill": 0.0, "leads": [], "n": 0} for k in HAZARD_KINDS}
+    ratios, weights, efforts, captured = [], [], [], 0.0
     for inc in incidents:
         start = inc.spec.start_step
-        total += float(inc.loss.sum())
-        origin += float(inc.loss[inc.origin])
+        loss, own = float(inc.loss.sum()), float(inc.loss[inc.origin])
+        total += loss
+        origin += own
         affected |= inc.arrival >= 0
         if inc.detected_step >= 0:
             detection.append((inc.detected_step - start) * hours)
@@ -87,20 +119,26 @@ def compute(m: RiskModel) -> dict[str, float]:
                           if inc.report_step >= 0 else float("nan"))
         if inc.efforts:
             response.append((inc.ready[inc.origin] - start) * hours)
-        others = np.ones(m.n, dtype=bool)
-        others[inc.origin] = False
-        reached = others & (inc.arrival >= 0)
-        leads.extend(inc.lead_hours[reached])
-        in_time.extend(inc.lead_hours[reached] > 0)
-        efforts += inc.efforts
-        optima += inc.optima
+            efforts += inc.efforts
+            opt = float(np.mean(inc.optima))
+            if opt > 0 and inc.optimum_cost > 0:
+                ratios.append(float(np.mean(inc.efforts)) / opt)
+                weights.append(inc.optimum_cost)
+        reached = inc.arrival >= 0
+        reached[inc.origin] = False
+        k = kinds[inc.spec.kind]
+        k["n"] += 1
+        k["loss"] += loss
+        k["spill"] += loss - own
+        k["leads"].extend(inc.lead_hours[reached])
         captured += getattr(inc.hazard, "captured", 0.0)
     spill = total - origin
-    mean_opt = _mean(optima)
+    leads = [x for k in kinds.values() for x in k["leads"]]
     detected = [inc for inc in incidents if inc.detected_step >= 0]
     sanctions = float(m.sanctions_by_city().sum())
     burden = net_burden(m)
-    return {
+    control = float(sum(inc.control_cost for inc in incidents))
+    out = {
         "total_loss": total,
         "origin_loss": origin,
         "spillover_loss": spill,
@@ -108,11 +146,16 @@ def compute(m: RiskModel) -> dict[str, float]:
         "detection_delay": _mean(detection),
         "report_delay": _mean(report),
         "warning_lead_time": _mean(leads),
-        "warned_in_time": _mean(in_time),
+        "warning_lead_median": float(np.median(leads)) if leads else float("nan"),
+        "warned_in_time": _mean([x > 0 for x in leads]),
         "response_delay": _mean(response),
         "source_control": _mean(efforts),
-        "source_control_ratio": _mean(efforts) / mean_opt if mean_opt > 0 else float("nan"),
-        "source_control_cost": float(m.cost_paid.sum() + m.assist_paid.sum()),
+        "source_control_ratio": (float(np.average(ratios, weights=weights)) if ratios
+                                 else float("nan")),
+        "source_control_cost": control,
+        "central_cost": float(m.central_paid),
+        "outside_money": float(m.fund_outside),
+        "social_cost": total + control,
         "mass_captured": float(captured),
         "cities_affected": int(affected.sum()),
         "incidents": len(incidents),
@@ -120,8 +163,9 @@ def compute(m: RiskModel) -> dict[str, float]:
         "sanctions": float(sanctions),
         "assist_cost": float(m.assist_paid.sum()),
         "compensation_paid": float(m.fund_out.sum()),
-        "coordination_cost": float(m.cost_paid.sum() + m.assist_paid.sum() + sanctions),
+        "coordination_cost": control + sanctions,
         "cooperation_rate": float(m.duties[0] / m.duties[1]) if m.duties[1] else float("nan"),
+        "duties": int(m.duties[1]),
         "cooperation_propensity": float(m.cooperation.mean()),
         "evaluation_net": float(m.evaluation.sum()),
         "bilateral_transfers": float(np.abs(m.bilateral).sum() / 2),
@@ -133,6 +177,21 @@ def compute(m: RiskModel) -> dict[str, float]:
         "net_burden_gini": gini(burden / m.region.population_m),
         "net_burden_gini_gdp": gini(burden / m.region.gdp_tn_cny),
     }
+    for kind, k in kinds.items():
+        out[f"incidents_{kind}"] = k["n"]
+        out[f"total_loss_{kind}"] = k["loss"]
+        out[f"spillover_loss_{kind}"] = k["spill"]
+        out[f"warning_lead_time_{kind}"] = _mean(k["leads"])
+        out[f"warning_lead_median_{kind}"] = (float(np.median(k["leads"])) if k["leads"]
+                                              else float("nan"))
+        out[f"warned_in_time_{kind}"] = _mean([x > 0 for x in k["leads"]])
+    return out
+
+
+def centre_account(m: RiskModel) -> float:
+    """What the centre carried: its share of source control and the assessment rewards it
+    paid, less the sanctions it collected."""
+    return float(m.central_paid + m.evaluation.sum() - m.sanctions_by_city().sum())
 
 
 def net_burden(m: RiskModel) -> np.ndarray:

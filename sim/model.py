@@ -91,6 +91,20 @@ class Incident:
     assist_given: np.ndarray = field(init=False)
     teams: np.ndarray = field(init=False)  # cities where a reserve team works
     teams_step: int = NEVER
+    # Source control is paid as a rate while it is held (docs/model.md §6.1).
+    effort: float = 0.0  # effort in force
+    paid_to: int = 0  # step up to which the effort in force has been paid
+    cost_rate: float = 0.0  # cost of the effort in force per step, whoever pays (1e8 CNY)
+    central_share: float = 0.0  # part of cost_rate the centre pays (unified command)
+    assist_rate: np.ndarray | None = None  # per city: assist duty per step
+    assist_given_rate: np.ndarray | None = None
+    sacrifice_rate: float = 0.0  # per step: what keeping its duty costs the origin itself
+    benefit_key: np.ndarray | None = None  # who benefits, for a fund paid by benefit
+    control_cost: float = 0.0  # all source control paid in this incident, by anyone
+    central_cost: float = 0.0  # the centre's part of it
+    optimum_cost: float = 0.0  # summed plan cost of the regional optimum (a weight)
+    stake: float = 0.0  # expected loss still to come at the effort in force
+    external_weight: float = 0.0  # weight the origin gave others' losses at its last decision
 
     def __post_init__(self) -> None:
         self.informed = np.full(self.n, NEVER, dtype=np.int64)
@@ -147,6 +161,10 @@ class RiskModel(mesa.Model):
         per_6h = np.minimum(0.99, p["sensing.monitoring_prob"] * np.array(
             [TIER_MONITORING[t] for t in region.tiers]))
         self.activation_hours = np.full(n, p["preparedness.activation_hours"])
+        # 目标协同: richer cities weigh safety more, poorer ones growth.
+        per_head = region.gdp_tn_cny / region.population_m
+        self.safety_weight = np.minimum(2.0, p["goals.safety_weight"] * (
+            per_head / np.median(per_head)) ** p["goals.income_elasticity"])
         self.protection = np.full(n, p["protection.reduction"])
         for city, settings in p["region.city_overrides"].items():
             try:
@@ -183,6 +201,8 @@ class RiskModel(mesa.Model):
         self.bilateral = np.zeros(n)  # Xin'an transfers paid minus received
         self.breached = np.zeros(len(region.rivers), dtype=bool)  # this year, per border
         self.teams_free = p["reserve.teams"]
+        self.central_paid = 0.0  # source control the centre paid under unified command
+        self._decide_steps = max(1, self.hours_to_steps(DECIDE_EVERY_HOURS))
         self.steps_per_year = max(1, round(365 * 24 / self.step_hours))
         self.world = World(region, p, self.step_hours, self.loss_rate)
 
@@ -264,6 +284,9 @@ class RiskModel(mesa.Model):
             self.city_series[t, :, 0] = self.intensity
             self.city_series[t, :, 1] = self._city_loss
         if t + 1 >= self.n_steps:
+            for inc in self.incidents:
+                if inc.live:  # still going at the horizon: pay what was held until now
+                    self.pay_control(inc, t + 1)
             self.running = False
             self.datacollector.collect(self)
 
@@ -303,7 +326,8 @@ class RiskModel(mesa.Model):
             ready = inc.ready[j]
             lead = (t - ready) * self.step_hours if 0 <= ready <= t else 0.0
             inc.lead_hours[j] = lead
-            inc.vulnerability[j] = 1.0 - float(self.warning_reduction(np.array(lead)))
+            if hz.warnable:
+                inc.vulnerability[j] = 1.0 - float(self.warning_reduction(np.array(lead)))
         for j in np.flatnonzero(hz.noticed() & ((inc.informed == NEVER) | (inc.informed > t))):
             self.cities[j].receive_warning(inc, t)  # seeing it arrive is a warning too
         if inc.detectable_since == NEVER and hz.detectable():
@@ -317,6 +341,10 @@ class RiskModel(mesa.Model):
         """3-4. Reporting and information flow: the origin reports; the route relays it."""
         if t == inc.detected_step:
             inc.report_step = self.cities[inc.origin].decide_report(inc, t)
+            if self.p["info.partners"] and not inc.silent:
+                # Partnerships on top of the route: partners hear of it directly, at once,
+                # whatever the origin reports upward (only silence hides it from them too).
+                self.cities[inc.origin].tell_partners(inc, t)
         if t == inc.report_step:
             route = self.p["info.route"]
             if route == "partners":
@@ -326,21 +354,30 @@ class RiskModel(mesa.Model):
                 (self.body if route == "platform" else self.centre).relay(inc, t)
 
     def size_source_control(self, inc: Incident, t: int) -> None:
-        """5-6. Activation and effort: in emergency mode the origin sizes source control, and
-        revisits it daily as the incident unfolds."""
+        """5-6. Activation and effort: in emergency mode the origin sizes source control for
+        the rest of the incident, weighing the loss each effort would spare against its cost
+        rate x the days it would be held, and revisits the plan daily as the incident unfolds
+        (and when its duty to the region starts). It pays only for the time an effort is in
+        force, so the cost it weighs is the cost it pays if it keeps the plan."""
         ready = inc.ready[inc.origin]
         if ready == NEVER or t < ready or (inc.decided and t < inc.next_decision):
             return
         inc.decided = True
         inc.next_decision = t + max(1, self.hours_to_steps(DECIDE_EVERY_HOURS))
-        spared = inc.hazard.spared(EFFORTS)
-        if not spared.any():  # nothing left that effort could change
-            inc.next_decision = self.n_steps
-            return
         if inc.duty_from == NEVER:  # without a clear list, duties take negotiating first
             inc.duty_from = ready + self.hours_to_steps(
                 (1.0 - self.p["responsibility.list_clarity"])
                 * self.p["responsibility.negotiation_hours"])
+        if inc.duty_from > t:  # the duty's start prompts a decision of its own
+            inc.next_decision = min(inc.next_decision, inc.duty_from)
+        self.pay_control(inc, t)
+        spared = inc.hazard.spared(EFFORTS)
+        days = inc.hazard.control_days(EFFORTS)
+        if not spared.any() or not days.any():  # nothing left that effort could change
+            inc.next_decision = self.n_steps
+            self.set_effort(inc, 0.0, spared[0], 0.0, t)
+            inc.stake = inc.hazard.at_stake()
+            return
         duty = self.p["responsibility.external_weight"]
         w = 0.0
         if inc.central_command:
@@ -348,57 +385,100 @@ class RiskModel(mesa.Model):
         elif t >= inc.duty_from and duty > 0:
             inc.origin_duty = True
             w = duty if inc.origin_coop else 0.0
+        inc.external_weight = w
+        plan_cost = self.control_cost_scale(inc) * EFFORTS**2 / 2 * days
+        scope = self.duty_scope(inc.origin)
         effort, sacrifice = self.cities[inc.origin].choose_source_control(
-            inc, EFFORTS, spared, w, duty)
-        if inc.origin_duty and not inc.central_command:
-            inc.origin_duty_cost += sacrifice
-        cost = self.control_cost_scale(inc) * EFFORTS**2 / 2
-        inc.hazard.control = effort
+            inc, EFFORTS, spared, plan_cost, w, duty, scope)
+        k = round(effort * (len(EFFORTS) - 1))
+        k_opt = int(np.argmax(spared.sum(axis=1) - plan_cost))
         inc.efforts.append(effort)
-        inc.optima.append(float(EFFORTS[np.argmax(spared.sum(axis=1) - cost)]))
-        self.settle_costs(inc, spared[round(effort * (len(EFFORTS) - 1))], effort)
+        inc.optima.append(float(EFFORTS[k_opt]))
+        inc.optimum_cost += float(plan_cost[k_opt])
+        per_step = self.step_hours / 24.0 / days[k] if days[k] > 0 else 0.0
+        inc.sacrifice_rate = sacrifice * per_step if inc.origin_duty and \
+            not inc.central_command else 0.0
+        self.set_effort(inc, effort, spared[k], w, t)
+        inc.stake = float(inc.hazard.at_stake())
 
-    def control_cost_scale(self, inc: Incident) -> float:
-        """gamma of source control for this incident: the centre's resources cut it once it
-        has taken unified command."""
-        gamma = self.p["source_control.cost"]
-        return gamma / self.p["escalation.resource_factor"] if inc.central_command else gamma
+    def duty_scope(self, origin: int) -> np.ndarray:
+        """Cities whose losses the origin's duty covers and who owe assistance: the whole
+        region, or only its partners under bilateral agreements (responsibility.scope)."""
+        if self.p["responsibility.scope"] == "partners":
+            scope = self.partners[origin].copy()
+        else:
+            scope = np.ones(self.n, dtype=bool)
+        scope[origin] = False
+        return scope
 
-    def settle_costs(self, inc: Incident, spared: np.ndarray, effort: float) -> None:
-        """8. Money: who pays for source control. Affected cities owe `assist_share` of the
-        cost in proportion to what the effort spares them (波及地为辅); those unwilling or
-        distrustful do not pay and the origin carries their part. The fund refunds
-        `payout_share` of what each city paid (collected from the cities by GDP or by
-        benefit, plus outside incentives)."""
-        p = self.p
-        total = self.control_cost_scale(inc) * effort**2 / 2
-        if total <= 0:
+    def set_effort(self, inc: Incident, effort: float, spared: np.ndarray, w: float,
+                   t: int) -> None:
+        """Put an effort in force from step t: its cost per step and who pays it. Affected
+        cities in the duty's scope owe `assist_share` of the cost in proportion to what the
+        effort spares them (波及地为辅); those unwilling or distrustful do not pay and the
+        origin carries their part; under unified command the centre pays its share."""
+        inc.effort = effort
+        inc.hazard.control = effort
+        inc.hazard.external = w
+        inc.paid_to = t
+        inc.cost_rate = self.control_cost_scale(inc) * effort**2 / 2 * self.step_hours / 24.0
+        inc.central_share = self.p["escalation.central_share"] if inc.central_command else 0.0
+        inc.assist_rate = inc.assist_given_rate = None
+        inc.benefit_key = spared
+        if inc.cost_rate <= 0:
+            return
+        others = np.where(self.duty_scope(inc.origin), spared, 0.0)
+        share = self.p["responsibility.assist_share"]
+        if share > 0 and others.sum() > 0:
+            asked = inc.cost_rate * (1.0 - inc.central_share) * share * others / others.sum()
+            idx = np.flatnonzero(asked)
+            willing = np.array([self.cities[j].will_assist(inc.u_coop[j], inc.origin)
+                                for j in idx], dtype=bool)
+            given = np.zeros(self.n)
+            given[idx[willing]] = asked[idx[willing]]
+            inc.assist_rate, inc.assist_given_rate = asked, given
+
+    def pay_control(self, inc: Incident, t: int) -> None:
+        """8. Money: pay for the effort in force from `paid_to` up to step t: the centre its
+        share, the assisting cities theirs, the origin the rest. The fund refunds
+        `payout_share` of what each city paid, collected from the cities by GDP or by benefit,
+        plus outside incentives (利益机制)."""
+        steps = t - inc.paid_to
+        inc.paid_to = max(inc.paid_to, t)
+        if steps <= 0 or inc.cost_rate <= 0:
             return
         self._slow_row = None
-        others = spared.copy()
-        others[inc.origin] = 0.0
-        asked = np.zeros(self.n)
-        if others.sum() > 0:
-            asked = total * p["responsibility.assist_share"] * others / others.sum()
-        willing = np.array([self.cities[j].will_assist(inc.u_coop[j], inc.origin)
-                            for j in np.flatnonzero(asked)], dtype=bool)
-        given = np.zeros(self.n)
-        given[np.flatnonzero(asked)[willing]] = asked[np.flatnonzero(asked)[willing]]
-        inc.assist_asked += asked
-        inc.assist_given += given
-        paid = given.copy()
-        paid[inc.origin] = total - given.sum()
-        refund = paid * p["compensation.payout_share"]
+        total = inc.cost_rate * steps
+        central = total * inc.central_share
+        inc.control_cost += total
+        inc.central_cost += central
+        self.central_paid += central
+        paid = np.zeros(self.n)  # by the cities: assistance, and the origin the rest
+        if inc.assist_rate is not None:
+            inc.assist_asked += inc.assist_rate * steps
+            inc.assist_given += inc.assist_given_rate * steps
+            paid += inc.assist_given_rate * steps
+            self.assist_paid += paid
+        paid[inc.origin] = total - central - paid.sum()
         self.cost_paid[inc.origin] += paid[inc.origin]  # gross; refunds are in fund_out
-        self.assist_paid += given
+        inc.origin_duty_cost += inc.sacrifice_rate * steps
+        p = self.p
+        refund = paid * p["compensation.payout_share"]
         payout = float(refund.sum())
         if payout > 0:
             outside = payout * p["compensation.outside_share"]
             self.fund_outside += outside
-            key = spared if p["compensation.funding"] == "benefit" and spared.sum() > 0 \
-                else self.region.gdp_tn_cny
+            key = inc.benefit_key
+            if p["compensation.funding"] != "benefit" or key is None or key.sum() <= 0:
+                key = self.region.gdp_tn_cny
             self.fund_in += (payout - outside) * key / key.sum()
             self.fund_out += refund
+
+    def control_cost_scale(self, inc: Incident) -> float:
+        """gamma of source control for this incident, per day at full effort: the centre's
+        resources cut it once it has taken unified command."""
+        gamma = self.p["source_control.cost"]
+        return gamma / self.p["escalation.resource_factor"] if inc.central_command else gamma
 
     def count_losses(self, live: list[Incident], t: int) -> None:
         """7. Losses: exposure x vulnerability x damage(intensity), less local protection.
@@ -429,14 +509,23 @@ class RiskModel(mesa.Model):
         self._loss_step = float(city_loss.sum())
 
     def escalate(self, live: list[Incident], t: int) -> None:
-        """10. When the live incidents together exceed what the body can handle, it escalates;
-        the centre takes unified command after a delay, with extra resources."""
-        severity = sum(inc.spec.magnitude / self.p[f"{inc.spec.kind}.magnitude"]
-                       for inc in live if inc.detected_step >= 0)
-        if severity > self.p["escalation.body_capacity"]:
-            for inc in live:
-                if inc.detected_step >= 0 and inc.escalated_step == NEVER:
+        """10. Once a day the body weighs the expected loss still to come of the reported
+        incidents it handles against its capacity; when they exceed it, it hands the largest
+        to the centre until what it keeps fits (上报中央). The centre takes unified command
+        after a delay, with extra resources."""
+        if t % self._decide_steps == 0:
+            handled = [inc for inc in live if 0 <= inc.report_step <= t
+                       and inc.escalated_step == NEVER]
+            if handled:
+                for inc in handled:
+                    inc.stake = inc.hazard.at_stake()
+                held = sum(inc.stake for inc in handled)
+                capacity = self.p["escalation.body_capacity"]
+                for inc in sorted(handled, key=lambda i: -i.stake):
+                    if held <= capacity:
+                        break
                     self.body.escalate(inc, t)
+                    held -= inc.stake
         for inc in live:
             if inc.central_step == t:
                 self.centre.take_command(inc, t)
@@ -471,6 +560,7 @@ class RiskModel(mesa.Model):
         and learned from; trust follows the promises; the reserve teams come home."""
         p = self.p
         self._slow_row = None
+        self.pay_control(inc, self.t + 1)
         self.teams_free += inc.teams.size
         duties: dict[int, bool] = {}
         costs: dict[int, float] = {}

@@ -298,8 +298,11 @@ PARAMS: tuple[Param, ...] = (
        "引力模型距离指数", "", 0.0, 4.0),
     _P("epidemic.stochastic", True, "bool", "Binomial (stochastic) or expected-value SEIR.",
        "随机传播"),
-    _P("epidemic.measure_effect", 0.4, "float", "Transmission cut by local measures in a city "
-       "in emergency mode (属地防控).", "防控措施降低传播比例", "", 0.0, 1.0),
+    _P("epidemic.measure_effect", 0.65, "float", "Transmission cut by local measures in a "
+       "city in emergency mode (属地防控). 0.65 brings R0 = 2.5 below 1, as China's measures "
+       "did in early 2020 (Wuhan's Rt fell from 3.8 to 0.3: Pan et al. 2020, JAMA 323:1915); "
+       "assumption, range 0.4-0.9 (below 0.6 measures only slow an epidemic down).",
+       "防控措施降低传播比例", "", 0.0, 1.0),
     _P("epidemic.measure_cost_share", 0.02, "float", "Share of a city's output lost while its "
        "measures are in force.", "防控措施经济代价", "", 0.0, 1.0),
     _P("epidemic.containment_effect", 0.3, "float", "Extra transmission cut in the origin at "
@@ -308,6 +311,10 @@ PARAMS: tuple[Param, ...] = (
        "source control (travel restrictions).", "出行限制比例", "", 0.0, 1.0),
     _P("epidemic.case_cost", 0.0001, "float", "Loss per infection (treatment, work lost, "
        "deaths valued).", "单例损失", "100 million CNY", 0.0, 100),
+    _P("epidemic.control_days", 60.0, "float", "How long the origin plans containment when it "
+       "sizes it (revised daily): the days its cost rate is weighed for. Wuhan's lockdown lasted "
+       "76 days (23 Jan - 8 Apr 2020); assumption, range 14-180.", "防控计划期", "d", 1.0,
+       365.0),
     _P("epidemic.detect_cases", 50.0, "float", "Cumulative infections in the origin before "
        "its monitoring can notice the outbreak.", "可发现病例数", "persons", 0.0, 1e9),
     _P("cascade.magnitude", 0.6, "float", "Default share of the origin's critical services "
@@ -365,9 +372,15 @@ PARAMS: tuple[Param, ...] = (
     _P("info.route", "platform", "choice",
        "How a report reaches the other cities: 'hierarchy' = up to the superior, who relays it "
        "down to every city; 'partners' = the origin tells only its partner cities (within "
-       "info.partner_km or on its river); 'platform' = a shared risk-information platform run by "
-       "the coordinating body reaches every city.", "信息传递路径",
+       "info.partner_km or on its river), with no report upward; 'platform' = a shared "
+       "risk-information platform run by the coordinating body reaches every city.", "信息传递路径",
        choices=("hierarchy", "partners", "platform")),
+    _P("info.partners", False, "bool",
+       "Partnerships on top of the route (平行区域自发合作): at detection the origin also warns "
+       "its partner cities directly, after info.partner_hours, whatever it reports upward.",
+       "伙伴城市直接通报"),
+    _P("info.partner_hours", 2.0, "float", "Time for a direct warning between partner cities "
+       "(a hotline between their emergency offices).", "伙伴通报时间", "h", 0, 2000),
     _P("info.partner_km", 150.0, "float", "Cities this close (or linked by the river) are "
        "partners under spontaneous cooperation.", "合作伙伴距离", "km", 0, 5000),
     _P("info.report_delay_hours", 0.0, "float",
@@ -390,8 +403,14 @@ PARAMS: tuple[Param, ...] = (
        "control: 0 = only its own territory (自扫门前雪), 1 = the whole region (发生地为主).",
        "发生地对外部损失的权重", "", 0.0, 1.0),
     _P("source_control.cost", 20.0, "float",
-       "Cost scale gamma of source control: effort a in [0,1] costs gamma*a^2/2.",
+       "Cost scale gamma of source control: effort a in [0,1] held for a day costs "
+       "gamma*a^2/2; the origin weighs that rate x the days the effort would be held against "
+       "the loss it spares.",
        "源头控制成本系数", "100 million CNY", 1e-6, 1e9),
+    _P("responsibility.scope", "region", "choice",
+       "Whose losses the origin's duty covers and who owes assistance: the whole region (the "
+       "responsibility list), or only its partner cities (bilateral agreements).", "责任范围",
+       choices=("region", "partners")),
     _P("responsibility.list_clarity", 1.0, "float",
        "How clearly the responsibility list (责任清单) assigns duties: the origin's duty to the "
        "region starts after (1 - clarity) x negotiation_hours, and only a clear duty can be "
@@ -403,6 +422,10 @@ PARAMS: tuple[Param, ...] = (
     _P("goals.safety_weight", 1.0, "float",
        "Weight a city gives to avoided losses against money spent (目标协同): 1 = a yuan of "
        "loss counts as a yuan of cost; below 1 = growth first.", "安全目标权重", "", 0.0, 2.0),
+    _P("goals.income_elasticity", 0.0, "float",
+       "How much a city's safety weight rises with its GDP per head (目标协同: richer cities "
+       "put safety first, poorer ones growth): weight x (GDP per head / regional median)^e, "
+       "capped at 2. 0 = every city weighs safety alike.", "安全目标收入弹性", "", 0.0, 3.0),
     _P("responsibility.assist_share", 0.0, "float",
        "Share of the origin's source-control cost that the affected cities carry with teams "
        "and supplies, split by the damage each is spared (波及地为辅).", "波及地协助份额", "",
@@ -428,15 +451,20 @@ PARAMS: tuple[Param, ...] = (
        0.0, 1e6),
     # --- escalation (上报中央) -----------------------------------------------------------------
     _P("escalation.body_capacity", 1e9, "float",
-       "Severity the coordinating body (or the cities alone) can handle, in units of a typical "
-       "incident (the sum of live incidents' size / their kind's default); beyond it the "
-       "centre is called in.", "协调机构处置能力", "typical incidents", 0.0, 1e9),
+       "Expected loss still to come that the coordinating body (or the superior's routine "
+       "under territorial rules) can handle across the reported incidents it holds; once a "
+       "day, past it, it hands the largest incidents to the centre until what it keeps fits.",
+       "协调机构处置能力", "100 million CNY", 0.0, 1e9),
     _P("escalation.delay_hours", 48.0, "float",
        "Time from escalation until the central government takes unified command.",
        "中央介入延迟", "h", 0.0, 2000),
     _P("escalation.resource_factor", 2.0, "float",
        "Extra resources of the centre: source control costs this many times less under its "
        "command, and it directs effort for the whole region.", "中央资源倍数", "", 1.0, 100.0),
+    _P("escalation.central_share", 0.5, "float",
+       "Share of source-control cost the centre pays under its unified command (its teams, "
+       "equipment and money); booked as central_cost. Assumption, range 0.3-1.",
+       "中央承担比例", "", 0.0, 1.0),
     # --- coordinating body: offices and the pooled reserve (资源协同) -------------------------
     _P("body.offices", False, "bool",
        "The body has specialised offices per risk type (专门办公室): its warnings and dispatch "

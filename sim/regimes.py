@@ -19,6 +19,11 @@ class Regime:
     settings: dict[str, Any]
 
 
+# Expected loss still to come (100 million CNY) past which the superior's routine hands an
+# incident to the centre when no standing body exists: only extreme events (about the top 1%
+# of the flagship's incidents), and late (escalation.delay_hours).
+TERRITORIAL_CAPACITY = 200.0
+
 REGIMES: dict[str, Regime] = {
     r.name: r
     for r in (
@@ -40,7 +45,7 @@ REGIMES: dict[str, Regime] = {
                 "accountability.penalty": 0.0,
                 "compensation.payout_share": 0.0,
                 "compensation.outside_share": 0.0,
-                "escalation.body_capacity": 3.0,
+                "escalation.body_capacity": TERRITORIAL_CAPACITY,
                 "escalation.delay_hours": 96.0,
                 "accountability.peer_audit_prob": 0.0,
                 "accountability.duty_penalty": 0.0,
@@ -56,26 +61,32 @@ REGIMES: dict[str, Regime] = {
             "spontaneous",
             "Spontaneous",
             "平行区域自发型",
-            "Neighbouring cities cooperate of their own accord: the origin tells its partner "
-            "cities directly; it weighs their losses only partly (bilateral goodwill).",
+            "Territorial management with voluntary partnerships on top: reports still go up "
+            "the hierarchy (late, past a threshold) and the centre still comes at extreme "
+            "severity, but neighbouring partner cities warn each other directly at detection, "
+            "weigh each other's losses in part and help each other under bilateral "
+            "agreements; partnerships hold only while both sides trust each other.",
             {
-                "info.route": "partners",
-                "info.report_delay_hours": 24.0,
-                "info.report_threshold": 0.0,
-                "info.relay_hours": 6.0,
-                "responsibility.external_weight": 0.3,
+                "info.route": "hierarchy",
+                "info.partners": True,
+                "info.partner_hours": 2.0,
+                "info.report_delay_hours": 48.0,
+                "info.report_threshold": 0.2,
+                "info.relay_hours": 24.0,
+                "responsibility.scope": "partners",
+                "responsibility.external_weight": 0.5,
                 "responsibility.assist_share": 0.1,
                 "accountability.audit_prob": 0.0,
-                "accountability.penalty": 5.0,
+                "accountability.penalty": 0.0,
                 "compensation.payout_share": 0.0,
                 "compensation.outside_share": 0.0,
-                "escalation.body_capacity": 1e9,
-                "escalation.delay_hours": 48.0,
+                "escalation.body_capacity": TERRITORIAL_CAPACITY,
+                "escalation.delay_hours": 96.0,
                 "accountability.peer_audit_prob": 0.3,
                 "accountability.duty_penalty": 1.0,
                 "responsibility.list_clarity": 0.5,
                 "evaluation.assessor": "none",
-                "reserve.teams": 1,
+                "reserve.teams": 0,
                 "info.share_resources": False,
                 "body.offices": False,
                 "trust.partner_threshold": 0.3,
@@ -127,7 +138,7 @@ REGIMES: dict[str, Regime] = {
                 "accountability.penalty": 10.0,
                 "compensation.payout_share": 0.3,
                 "compensation.outside_share": 0.3,
-                "escalation.body_capacity": 2.0,
+                "escalation.body_capacity": 50.0,
                 "escalation.delay_hours": 24.0,
                 "accountability.peer_audit_prob": 0.3,
                 "accountability.duty_penalty": 2.0,

@@ -58,17 +58,35 @@ def test_gini_is_zero_for_equal_and_near_one_for_one_payer():
     assert gini(np.array([0, 0, 0, 0, 10.0])) == pytest.approx(0.8)
 
 
-def test_escalation_happens_exactly_past_capacity_after_the_configured_delay():
-    kw = dict(regime="coordinated", rng=3, escalation__delay_hours=36.0)
-    below = RiskModel(escalation__body_capacity=1.5, **kw)  # one typical spill = severity 1
-    below.run()
-    assert below.incidents[0].escalated_step == -1
-    above = RiskModel(escalation__body_capacity=0.5, **kw)
-    above.run()
-    inc = above.incidents[0]
-    assert inc.escalated_step == inc.detected_step
+def test_escalation_hands_over_the_largest_incidents_past_capacity_after_the_delay():
+    """上报中央 by current severity: once a day the body weighs the expected loss still to
+    come of the reported incidents; past its capacity it hands over the largest, not all."""
+    events = [{"kind": "river_spill", "origin": 0, "start_day": 1.0, "magnitude": 400.0},
+              {"kind": "river_spill", "origin": 1, "start_day": 1.0, "magnitude": 40.0}]
+    kw = dict(regime="coordinated", rng=3, escalation__delay_hours=36.0,
+              hazard__kind="none", hazard__events=events, region__n_cities=8,
+              river_spill__release_hours=120.0)  # still leaking when the centre comes
+    probe = RiskModel(escalation__body_capacity=1e9, **kw)
+    stakes = {}
+    for _ in range(12):  # a day and a half: both reported, both still leaking
+        probe.step()
+        for inc in probe.incidents:
+            if inc.report_step >= 0:
+                stakes.setdefault(inc.origin, inc.hazard.at_stake())
+    big, small = stakes[0], stakes[1]
+    assert big > small > 0
+    never = RiskModel(escalation__body_capacity=1e9, **kw)
+    never.run()
+    assert never.outcomes()["escalations"] == 0
+    # Capacity between the small one and the pair: only the big one goes to the centre.
+    one = RiskModel(escalation__body_capacity=(big + small) * 0.9, **kw)
+    one.run()
+    handed = {inc.origin: inc for inc in one.incidents if inc.escalated_step >= 0}
+    assert set(handed) == {0}
+    inc = handed[0]
     assert inc.central_step - inc.escalated_step == 36 / 6
-    assert above.outcomes()["escalations"] == 1
+    assert inc.central_command and inc.central_cost > 0
+    assert one.outcomes()["central_cost"] == pytest.approx(inc.central_cost)
 
 
 def test_concealment_breaks_trust_and_honesty_keeps_it():

@@ -51,5 +51,7 @@ def schedule(p: dict, region: Region, n_steps: int, step_hours: float,
             np.ones(len(origins))
         events += [EventSpec(int(s), kind, int(o), float(p[f"{kind}.magnitude"] * k), False)
                    for s, o, k in zip(starts, origins, scale, strict=True)]
+    # A magnitude of 0 is no hazard at all: nothing to simulate, nothing to report.
+    events = [e for e in events if e.magnitude > 0]
     events.sort(key=lambda e: (e.start_step, e.kind, e.origin))
     return events

@@ -92,10 +92,20 @@ class World:
 
 
 class Hazard:
-    """One incident's physical process (base class)."""
+    """One incident's physical process (base class).
+
+    Decisions read two projections, both for every effort level a held from now on:
+    `projected_loss(efforts)[k, j]`, the loss still to come in city j, and
+    `control_days(efforts)[k]`, how many days that effort would have to be paid for. The origin
+    weighs the loss spared (`spared`) against a cost rate x those days, so the cost it weighs is
+    the cost it will pay if it keeps the plan (docs/model.md §6.1).
+    """
 
     kind = ""
     channel = ""
+    # Warning lead time cuts the damage of an arriving hazard (people and goods moved, intakes
+    # closed: the WMO rule). For contagion, a warning acts through earlier measures instead.
+    warnable = True
 
     def __init__(self, world: World, origin: int, magnitude: float):
         self.world = world
@@ -120,16 +130,35 @@ class Hazard:
         """Cities that see the hazard without being told (most hazards: once it arrives)."""
         return self.arrived()
 
-    def _spared_saturating(self, efforts: np.ndarray, rate: float, share: np.ndarray,
-                           steps: float, local_share: np.ndarray | None = None) -> np.ndarray:
-        """Loss spared per city if the source emitted `rate` per step for `steps` more steps,
-        reaching city j with `share[j]`, cut by (1 - effort)."""
+    def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
+        """Loss still to come per city (rows: efforts) if the effort were held to the end."""
+        raise NotImplementedError
+
+    def spared(self, efforts: np.ndarray) -> np.ndarray:
+        """Loss each effort would spare each city against no control from now on."""
+        loss = self.projected_loss(np.concatenate([[0.0], efforts]))
+        return loss[0] - loss[1:]
+
+    def at_stake(self) -> float:
+        """Expected loss still to come at the current effort (what escalation weighs)."""
+        return float(self.projected_loss(np.array([self.control])).sum())
+
+    def control_days(self, efforts: np.ndarray) -> np.ndarray:
+        """Days an effort held from now on would be paid for: while the source is active."""
+        return np.full(len(efforts), self._source_days())
+
+    def _source_days(self) -> float:
+        raise NotImplementedError
+
+    def _loss_saturating(self, efforts: np.ndarray, rate: float, share: np.ndarray,
+                         steps: float, local_share: np.ndarray | None = None) -> np.ndarray:
+        """Loss per city if the source emitted `rate` per step for `steps` more steps, reaching
+        city j with `share[j]`, cut by (1 - effort)."""
         w = self.world
         c = (1.0 - efforts)[:, None] * (rate * share)[None, :]
         if local_share is not None:  # part of the intensity the effort does not touch
             c = c + (efforts[:, None] * rate * local_share[None, :])
-        loss = w.loss_rate[None, :] * steps * w.saturating(self.kind, c)
-        return loss[0] - loss
+        return w.loss_rate[None, :] * steps * w.saturating(self.kind, c)
 
 
 class RiverSpill(Hazard):
@@ -162,9 +191,12 @@ class RiverSpill(Hazard):
         # Intensity is a flux (t/h), so damage does not depend on the step length.
         self.intensity = self.river.step(inflow) / self.world.step_hours
 
-    def spared(self, efforts: np.ndarray) -> np.ndarray:
-        return self._spared_saturating(efforts, self.rate / self.world.step_hours, self.share,
-                                       self.remaining / self.rate)
+    def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
+        return self._loss_saturating(efforts, self.rate / self.world.step_hours, self.share,
+                                     self.remaining / self.rate if self.rate > 0 else 0.0)
+
+    def _source_days(self) -> float:
+        return (self.remaining / self.rate if self.rate > 0 else 0.0) * self.world.step_hours / 24
 
 
 class RiverFlood(Hazard):
@@ -201,10 +233,13 @@ class RiverFlood(Hazard):
         self.intensity = self.river.step(inflow)
         self.intensity[self.origin] += q * self.control  # detained water floods the origin
 
-    def spared(self, efforts: np.ndarray) -> np.ndarray:
+    def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         left = self.hydrograph[self.k:]
         rate = float(left.mean()) if len(left) else 0.0
-        return self._spared_saturating(efforts, rate, self.share, len(left), self.local)
+        return self._loss_saturating(efforts, rate, self.share, len(left), self.local)
+
+    def _source_days(self) -> float:
+        return max(0, len(self.hydrograph) - self.k) * self.world.step_hours / 24
 
 
 class Plume(Hazard):
@@ -234,9 +269,15 @@ class Plume(Hazard):
         self.buffer[self.t % size] = 0.0
         self.t += 1
 
-    def spared(self, efforts: np.ndarray) -> np.ndarray:
-        return self._spared_saturating(efforts, self.source, self.reach,
-                                       1.0 / max(1e-9, 1.0 - self.decay))
+    def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
+        return self._loss_saturating(efforts, self.source, self.reach, self._steps_left())
+
+    def _steps_left(self) -> float:
+        """Mean remaining life of the source in steps (0 once it has burnt out)."""
+        return 0.0 if self.source == 0.0 else 1.0 / max(1e-9, 1.0 - self.decay)
+
+    def _source_days(self) -> float:
+        return self._steps_left() * self.world.step_hours / 24
 
 
 class Accident(Hazard):
@@ -270,15 +311,20 @@ class Accident(Hazard):
         self.intensity = excess * self.kernel
         self.intensity[self.origin] = self.severity
 
-    def spared(self, efforts: np.ndarray) -> np.ndarray:
+    def _horizon_days(self) -> float:
+        return max(self.days, self.world.p["accident.duration_days"] - self.age_days)
+
+    def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         w = self.world
-        horizon = max(self.days, w.p["accident.duration_days"] - self.age_days)
+        horizon = self._horizon_days()
         mean = self.severity * np.exp(self._growth(efforts) * horizon / 2)
         level = np.minimum(mean, self.cap)[:, None]
         c = np.maximum(0.0, level - w.p["accident.threshold"]) * self.kernel[None, :]
         c[:, self.origin] = level[:, 0]
-        loss = w.loss_rate[None, :] * (horizon / self.days) * w.saturating(self.kind, c)
-        return loss[0] - loss
+        return w.loss_rate[None, :] * (horizon / self.days) * w.saturating(self.kind, c)
+
+    def _source_days(self) -> float:
+        return self._horizon_days()
 
 
 class Cascade(Hazard):
@@ -307,12 +353,18 @@ class Cascade(Hazard):
     def arrived(self) -> np.ndarray:
         return self.intensity > 0.01
 
-    def spared(self, efforts: np.ndarray) -> np.ndarray:
+    def _repair_steps(self, efforts: np.ndarray) -> np.ndarray:
+        return 1.0 / (self.repair * (1.0 + 2.0 * efforts))
+
+    def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         w = self.world
         reach = cascade(self.direct, self.W, w.p["cascade.threshold"])
-        steps = 1.0 / (self.repair * (1.0 + 2.0 * efforts))
-        loss = (w.p["cascade.max_loss_share"] * reach * w.loss_rate)[None, :] * steps[:, None] / 2
-        return loss[0] - loss
+        steps = self._repair_steps(efforts)
+        return (w.p["cascade.max_loss_share"] * reach * w.loss_rate)[None, :] * steps[:, None] / 2
+
+    def control_days(self, efforts: np.ndarray) -> np.ndarray:
+        """Repair crews are paid until services are back: faster repair, shorter bill."""
+        return self._repair_steps(efforts) * self.world.step_hours / 24
 
 
 class Epidemic(Hazard):
@@ -320,6 +372,7 @@ class Epidemic(Hazard):
     source control; measures in cities in emergency mode cut local transmission."""
 
     kind, channel = "epidemic", "mobility"
+    warnable = False  # a warning lets measures start earlier; it does not cheapen an infection
 
     def __init__(self, world: World, origin: int, magnitude: float,
                  rng: np.random.Generator | None = None):
@@ -330,16 +383,21 @@ class Epidemic(Hazard):
                                 p["epidemic.incubation_days"], p["epidemic.infectious_days"],
                                 world.step_hours / 24.0, world.mobility,
                                 stochastic=p["epidemic.stochastic"])
-        self.seir.seed(origin, max(1.0, round(magnitude)))
+        # Whole index cases in stochastic mode: fewer than half a case is no epidemic at all.
+        seeds = round(magnitude) if p["epidemic.stochastic"] else max(0.0, magnitude)
+        if seeds > 0:
+            self.seir.seed(origin, min(seeds, self.seir.S[origin]))
         self.measures = np.zeros(world.n, dtype=bool)
         self.new_cases = np.zeros(world.n)
         # Outbound travel restrictions protect only other cities: the origin imposes them in
-        # proportion to the weight it gives their losses (none under 自扫门前雪).
-        self._external = p["responsibility.external_weight"]
+        # proportion to the weight it actually gives their losses in this incident (none under
+        # 自扫门前雪, full under the centre's command); the model sets it at each decision.
+        self.external = 0.0
+        self.steps_done = 0
         # Levers (transmission, travel, measure costs) change only when measures or the
         # origin's control change, so they are rebuilt then, not every step.
-        self._levers_key: tuple[bytes, float] | None = None
-        self._spared: tuple[bytes, np.ndarray] | None = None
+        self._levers_key: tuple[bytes, float, float] | None = None
+        self._projection: tuple[tuple, np.ndarray] | None = None
         self._update_reach()
 
     @property
@@ -352,12 +410,13 @@ class Epidemic(Hazard):
     def step(self) -> None:
         # Measures are in force where a ready city has cases (warning makes them start on day 1).
         self.measures = self.measures & self._arrived
-        key = (self.measures.tobytes(), self.control)
+        key = (self.measures.tobytes(), self.control, self.external)
         if key != self._levers_key:
             self._levers_key = key
             self._set_levers()
         self.new_cases = self.seir.step(self.rng, self._transmission, self._travel)
         self.intensity = self.seir.I / self.seir.population * 1e5  # per 100,000 residents
+        self.steps_done += 1
         self._update_reach()
 
     def _set_levers(self) -> None:
@@ -365,7 +424,7 @@ class Epidemic(Hazard):
         transmission = np.where(self.measures, 1.0 - p["epidemic.measure_effect"], 1.0)
         transmission[self.origin] *= 1.0 - self.control * p["epidemic.containment_effect"]
         travel = np.ones(self.world.n)
-        travel[self.origin] = 1.0 - p["epidemic.travel_cut"] * self.control * self._external
+        travel[self.origin] = 1.0 - p["epidemic.travel_cut"] * self.control * self.external
         extra_loss = np.where(self.measures, p["epidemic.measure_cost_share"], 0.0) \
             * self.world.loss_rate
         for a in (transmission, travel, extra_loss):
@@ -375,6 +434,7 @@ class Epidemic(Hazard):
     def _update_reach(self) -> None:
         """Who has had cases, worked out once per step (the model asks several times)."""
         ever = self.seir.population - self.seir.S
+        self._ever = ever
         self._arrived = ever >= 1.0
         self._noticed = ever >= self.world.p["epidemic.detect_cases"]
         self._arrived.setflags(write=False)
@@ -391,33 +451,42 @@ class Epidemic(Hazard):
         screen travellers and act from the first imported case."""
         return self._noticed
 
-    def spared(self, efforts: np.ndarray) -> np.ndarray:
-        """Final-size projection: containment lowers the origin's R0, travel cuts lower the
-        chance that infected travellers seed each other city.
+    def control_days(self, efforts: np.ndarray) -> np.ndarray:
+        """Containment is planned for epidemic.control_days and revised daily."""
+        return np.full(len(efforts), self.world.p["epidemic.control_days"])
 
-        The projection depends on the efforts only (not on the epidemic's state), so it is
-        worked out once and shared by the daily decisions: read it, do not write it."""
-        key = efforts.tobytes()
-        if self._spared is None or self._spared[0] != key:
-            self._spared = (key, self._project(efforts))
-        return self._spared[1]
+    def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
+        """Final-size projection from the present state: containment lowers the origin's R0,
+        travel cuts lower the chance that infected travellers seed each other city; infections
+        already counted are not projected again, so the stake falls as the epidemic runs its
+        course and is 0 once it is over. Worked out once per step and effort grid (read it,
+        do not write it)."""
+        key = (efforts.tobytes(), self.steps_done, self.external)
+        if self._projection is None or self._projection[0] != key:
+            self._projection = (key, self._project(efforts))
+        return self._projection[1]
 
     def _project(self, efforts: np.ndarray) -> np.ndarray:
         w, p, seir = self.world, self.world.p, self.seir
+        n = w.n
+        if not seir.active:
+            loss = np.zeros((len(efforts), n))
+            loss.setflags(write=False)
+            return loss
         r0 = p["epidemic.r0"] * (1.0 - efforts * p["epidemic.containment_effect"])
         z = _final_size(r0)
         n_origin = seir.population[self.origin]
         travellers = w.mobility[self.origin][None, :] * n_origin * z[:, None] \
-            * (1.0 - p["epidemic.travel_cut"] * efforts * self._external)[:, None] \
+            * (1.0 - p["epidemic.travel_cut"] * efforts * self.external)[:, None] \
             * p["epidemic.infectious_days"]
         invade = 1.0 - np.exp(-travellers * max(0.0, 1.0 - 1.0 / p["epidemic.r0"]))
-        invade[:, self.origin] = 1.0
-        zj = np.where(np.arange(w.n) == self.origin, z[:, None], _final_size(
+        invade[:, self._arrived] = 1.0  # already seeded there
+        zj = np.where(np.arange(n) == self.origin, z[:, None], _final_size(
             np.array([p["epidemic.r0"]]))[0])
-        loss = invade * zj * seir.population[None, :] * p["epidemic.case_cost"]
-        spared = loss[0] - loss
-        spared.setflags(write=False)
-        return spared
+        infections = np.maximum(0.0, invade * zj * seir.population[None, :] - self._ever)
+        loss = infections * p["epidemic.case_cost"]
+        loss.setflags(write=False)
+        return loss
 
 
 def _solve_final_size(r0: np.ndarray) -> np.ndarray:

@@ -17,40 +17,33 @@ import pytest
 from sim.model import RiskModel
 from tests.patterns.helpers import NEUTRAL
 
-# A commuter belt of six cities of 5 million on the default chain. Mobility is 2% of residents
-# a day (10x the default) so that contagion reaches the other cities within weeks; at the
-# default the day it arrives is so random that a few weeks of delay is lost in the noise.
+# A commuter belt of six cities of 5 million on the default chain and default mobility.
 CONTAGION = {**NEUTRAL, "hazard.kind": "epidemic", "region.kind": "river_chain",
              "region.n_cities": 6, "region.spacing_km": 55.0, "region.population_m": 5.0,
-             "region.gdp_tn_cny": 0.5, "epidemic.mobility_rate": 0.02,
-             "epidemic.stochastic": True, "time.step_hours": 24.0, "time.horizon_days": 365,
-             "info.route": "platform", "info.relay_hours": 2.0,
-             "responsibility.external_weight": 1.0,
-             # the report is held back by the forced delay: nothing deters it
-             "reporting.disclosure_cost": 2.0}
-DELAY_DAYS = (0, 12, 24, 36)
-REPLICATIONS = 30
+             "region.gdp_tn_cny": 0.5, "epidemic.stochastic": True, "time.step_hours": 24.0,
+             "time.horizon_days": 365, "info.route": "platform", "info.relay_hours": 2.0,
+             "responsibility.external_weight": 1.0}
+DELAY_DAYS = (0, 7, 14, 21)
+REPLICATIONS = 20
 
 
-def test_contagion_loss_grows_with_the_reporting_delay():
-    """Lai et al. 2020: the later the response, the larger the epidemic. The origin holds its
-    report back by 0-36 days (迟报); the other cities act when the platform warns them (or when
-    they see 50 cases of their own). Paired replications (common random numbers) per delay."""
+def test_contagion_loss_grows_with_the_response_delay():
+    """Lai et al. 2020: the later the response, the larger the epidemic. Every city takes
+    0-21 days longer to put its measures in force once it knows (preparedness.activation_hours);
+    measures cut transmission (epidemic.measure_effect). Paired replications (common random
+    numbers) per delay: acting three weeks earlier must cut the loss by more than half, and
+    each week earlier must help."""
     loss = {}
     for days in DELAY_DAYS:
         runs = [RiskModel(regime="coordinated", rng=seed,
-                          params={**CONTAGION, "info.report_delay_hours": 24.0 * days}).run()
-                for seed in range(REPLICATIONS)]
-        if days:  # the delay really was forced on
-            assert all(r["concealment_rate"] == 1.0 for r in runs)
-            assert all(r["report_delay"] == 24.0 * days for r in runs)
+                          params={**CONTAGION, "preparedness.activation_hours": 24.0 * days}
+                          ).run() for seed in range(REPLICATIONS)]
         loss[days] = np.array([r["total_loss"] for r in runs])
     for shorter, longer in pairwise(DELAY_DAYS):
         rise = loss[longer] - loss[shorter]
-        assert loss[longer].mean() > 1.03 * loss[shorter].mean(), (shorter, longer)
-        # in most replications, not only on average
-        assert np.mean(rise > 0) >= 2 / 3, (shorter, longer)
-    assert loss[DELAY_DAYS[-1]].mean() > 1.25 * loss[0].mean()
+        assert loss[longer].mean() > 1.15 * loss[shorter].mean(), (shorter, longer)
+        assert np.mean(rise > 0) >= 0.6, (shorter, longer)  # in most replications
+    assert loss[DELAY_DAYS[-1]].mean() > 2.0 * loss[0].mean()
 
 
 # A spill at the head of a six-city river with two days between cities; every city but the

@@ -20,7 +20,7 @@ from sim.model import RiskModel
 from tests.patterns.helpers import NEUTRAL
 
 LINEAR = {**NEUTRAL, "hazard.kind": "river_spill", "river_spill.half_damage": 1e5,
-          "source_control.cost": 0.00045}
+          "source_control.cost": 0.002}
 CHAINS = {  # attenuation, cities, origin, size heterogeneity
     "symmetric, s = 1/n": (1.0, 4, 0, 0.0),
     "attenuating river": (0.8, 6, 0, 0.0),
