@@ -93,7 +93,7 @@ class Incident:
     teams_step: int = NEVER
     # Source control is paid as a rate while it is held (docs/model.md §6.1).
     effort: float = 0.0  # effort in force
-    paid_to: int = 0  # step up to which the effort in force has been paid
+    steps_unpaid: int = 0  # steps the effort in force acted on the source, not yet paid
     cost_rate: float = 0.0  # cost of the effort in force per step, whoever pays (1e8 CNY)
     central_share: float = 0.0  # part of cost_rate the centre pays (unified command)
     assist_rate: np.ndarray | None = None  # per city: assist duty per step
@@ -286,7 +286,7 @@ class RiskModel(mesa.Model):
         if t + 1 >= self.n_steps:
             for inc in self.incidents:
                 if inc.live:  # still going at the horizon: pay what was held until now
-                    self.pay_control(inc, t + 1)
+                    self.pay_control(inc)
             self.running = False
             self.datacollector.collect(self)
 
@@ -314,7 +314,9 @@ class RiskModel(mesa.Model):
     def move_hazard(self, inc: Incident) -> None:
         """1b. The hazard evolves locally and travels along its channel."""
         if isinstance(inc.hazard, Epidemic):
-            inc.hazard.measures = (inc.ready >= 0) & (inc.ready <= self.t)
+            inc.hazard.ready = (inc.ready >= 0) & (inc.ready <= self.t)
+        if inc.cost_rate > 0 and inc.hazard.source_active():
+            inc.steps_unpaid += 1  # control acts on the source this step: it is paid for
         inc.hazard.step()
 
     def sense(self, inc: Incident, t: int) -> None:
@@ -370,8 +372,8 @@ class RiskModel(mesa.Model):
                 * self.p["responsibility.negotiation_hours"])
         if inc.duty_from > t:  # the duty's start prompts a decision of its own
             inc.next_decision = min(inc.next_decision, inc.duty_from)
-        self.pay_control(inc, t)
-        spared = inc.hazard.spared(EFFORTS)
+        self.pay_control(inc)
+        spared = inc.hazard.spared(EFFORTS) * self.damage_outlook(inc, t)[None, :]
         days = inc.hazard.control_days(EFFORTS)
         if not spared.any() or not days.any():  # nothing left that effort could change
             inc.next_decision = self.n_steps
@@ -401,6 +403,23 @@ class RiskModel(mesa.Model):
         self.set_effort(inc, effort, spared[k], w, t)
         inc.stake = float(inc.hazard.at_stake())
 
+    def damage_outlook(self, inc: Incident, t: int) -> np.ndarray:
+        """Per city, the share of a hazard's damage that will still hurt it: less local
+        protection where the city will be in emergency mode when the hazard arrives, less what
+        its warning lead buys (recorded where it has arrived, expected from the travel time
+        where it has not), less a reserve team's protection. Decisions weigh spared loss
+        through it, so what they expect to spare is what the losses will show."""
+        eta = t + inc.hazard.steps_to_arrival()
+        ready_by = (inc.ready >= 0) & (inc.ready <= np.where(inc.arrival >= 0, t, eta))
+        out = np.where(ready_by, 1.0 - self.protection, 1.0)
+        if inc.hazard.warnable:
+            lead = np.where(ready_by & (inc.arrival < 0), (eta - inc.ready) * self.step_hours, 0.0)
+            out *= np.where(inc.arrival >= 0, inc.vulnerability,
+                            1.0 - self.warning_reduction(np.maximum(lead, 0.0)))
+        if inc.teams.size:
+            out[inc.teams] *= 1.0 - self.p["reserve.protection"]
+        return out
+
     def duty_scope(self, origin: int) -> np.ndarray:
         """Cities whose losses the origin's duty covers and who owe assistance: the whole
         region, or only its partners under bilateral agreements (responsibility.scope)."""
@@ -420,7 +439,6 @@ class RiskModel(mesa.Model):
         inc.effort = effort
         inc.hazard.control = effort
         inc.hazard.external = w
-        inc.paid_to = t
         inc.cost_rate = self.control_cost_scale(inc) * effort**2 / 2 * self.step_hours / 24.0
         inc.central_share = self.p["escalation.central_share"] if inc.central_command else 0.0
         inc.assist_rate = inc.assist_given_rate = None
@@ -438,13 +456,12 @@ class RiskModel(mesa.Model):
             given[idx[willing]] = asked[idx[willing]]
             inc.assist_rate, inc.assist_given_rate = asked, given
 
-    def pay_control(self, inc: Incident, t: int) -> None:
-        """8. Money: pay for the effort in force from `paid_to` up to step t: the centre its
+    def pay_control(self, inc: Incident) -> None:
+        """8. Money: pay for the steps the effort in force acted on the source: the centre its
         share, the assisting cities theirs, the origin the rest. The fund refunds
         `payout_share` of what each city paid, collected from the cities by GDP or by benefit,
         plus outside incentives (利益机制)."""
-        steps = t - inc.paid_to
-        inc.paid_to = max(inc.paid_to, t)
+        steps, inc.steps_unpaid = inc.steps_unpaid, 0
         if steps <= 0 or inc.cost_rate <= 0:
             return
         self._slow_row = None
@@ -560,7 +577,7 @@ class RiskModel(mesa.Model):
         and learned from; trust follows the promises; the reserve teams come home."""
         p = self.p
         self._slow_row = None
-        self.pay_control(inc, self.t + 1)
+        self.pay_control(inc)
         self.teams_free += inc.teams.size
         duties: dict[int, bool] = {}
         costs: dict[int, float] = {}

@@ -311,10 +311,6 @@ PARAMS: tuple[Param, ...] = (
        "source control (travel restrictions).", "出行限制比例", "", 0.0, 1.0),
     _P("epidemic.case_cost", 0.0001, "float", "Loss per infection (treatment, work lost, "
        "deaths valued).", "单例损失", "100 million CNY", 0.0, 100),
-    _P("epidemic.control_days", 60.0, "float", "How long the origin plans containment when it "
-       "sizes it (revised daily): the days its cost rate is weighed for. Wuhan's lockdown lasted "
-       "76 days (23 Jan - 8 Apr 2020); assumption, range 14-180.", "防控计划期", "d", 1.0,
-       365.0),
     _P("epidemic.detect_cases", 50.0, "float", "Cumulative infections in the origin before "
        "its monitoring can notice the outbreak.", "可发现病例数", "persons", 0.0, 1e9),
     _P("cascade.magnitude", 0.6, "float", "Default share of the origin's critical services "

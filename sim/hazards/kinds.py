@@ -19,6 +19,7 @@ origin weighs that projection when it decides how much to control (and whose los
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -139,9 +140,19 @@ class Hazard:
         loss = self.projected_loss(np.concatenate([[0.0], efforts]))
         return loss[0] - loss[1:]
 
+    def steps_to_arrival(self) -> np.ndarray:
+        """Steps from now until the hazard reaches each city that it has not reached yet (0:
+        it spreads at once, or no travel time is known); decisions use it to judge how much
+        warning the cities downstream or downwind will have had."""
+        return np.zeros(self.world.n)
+
     def at_stake(self) -> float:
         """Expected loss still to come at the current effort (what escalation weighs)."""
         return float(self.projected_loss(np.array([self.control])).sum())
+
+    def source_active(self) -> bool:
+        """Whether source control still acts on something (it is paid only while it does)."""
+        return not self.done
 
     def control_days(self, efforts: np.ndarray) -> np.ndarray:
         """Days an effort held from now on would be paid for: while the source is active."""
@@ -174,7 +185,7 @@ class RiverSpill(Hazard):
         self.released = 0.0
         self.river = RiverChannel(world.region, world.step_hours,
                                   np.full(world.n, p["region.interception"]))
-        self.share = self.river.arrival_profile(origin)[1]
+        self.lag, self.share = self.river.arrival_profile(origin)
 
     @property
     def done(self) -> bool:
@@ -196,7 +207,14 @@ class RiverSpill(Hazard):
                                      self.remaining / self.rate if self.rate > 0 else 0.0)
 
     def _source_days(self) -> float:
-        return (self.remaining / self.rate if self.rate > 0 else 0.0) * self.world.step_hours / 24
+        leaking = math.ceil(self.remaining / self.rate - 1e-9) if self.rate > 0 else 0
+        return leaking * self.world.step_hours / 24
+
+    def source_active(self) -> bool:
+        return self.remaining > 0.0
+
+    def steps_to_arrival(self) -> np.ndarray:
+        return np.maximum(0, self.lag - self.river.t)
 
 
 class RiverFlood(Hazard):
@@ -217,7 +235,7 @@ class RiverFlood(Hazard):
         self.river = RiverChannel(world.region, world.step_hours,
                                   np.full(world.n, p["region.interception"]),
                                   attenuation_power=p["river_flood.attenuation_power"])
-        self.share = self.river.arrival_profile(origin)[1]
+        self.lag, self.share = self.river.arrival_profile(origin)
         self.local = np.zeros(world.n)
         self.local[origin] = 1.0
 
@@ -234,12 +252,21 @@ class RiverFlood(Hazard):
         self.intensity[self.origin] += q * self.control  # detained water floods the origin
 
     def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
-        left = self.hydrograph[self.k:]
-        rate = float(left.mean()) if len(left) else 0.0
-        return self._loss_saturating(efforts, rate, self.share, len(left), self.local)
+        """Step by step over the hydrograph still to come (damage saturates, so a mean
+        discharge would misjudge what detention spares)."""
+        loss = np.zeros((len(efforts), self.world.n))
+        for q in self.hydrograph[self.k:]:
+            loss += self._loss_saturating(efforts, q, self.share, 1.0, self.local)
+        return loss
 
     def _source_days(self) -> float:
         return max(0, len(self.hydrograph) - self.k) * self.world.step_hours / 24
+
+    def source_active(self) -> bool:
+        return self.k < len(self.hydrograph)
+
+    def steps_to_arrival(self) -> np.ndarray:
+        return np.maximum(0, self.lag - self.river.t)
 
 
 class Plume(Hazard):
@@ -278,6 +305,12 @@ class Plume(Hazard):
 
     def _source_days(self) -> float:
         return self._steps_left() * self.world.step_hours / 24
+
+    def source_active(self) -> bool:
+        return self.source > 0.0
+
+    def steps_to_arrival(self) -> np.ndarray:
+        return np.maximum(0, self.lag - self.t)
 
 
 class Accident(Hazard):
@@ -388,6 +421,7 @@ class Epidemic(Hazard):
         if seeds > 0:
             self.seir.seed(origin, min(seeds, self.seir.S[origin]))
         self.measures = np.zeros(world.n, dtype=bool)
+        self.ready = np.zeros(world.n, dtype=bool)  # cities in emergency mode (set by the model)
         self.new_cases = np.zeros(world.n)
         # Outbound travel restrictions protect only other cities: the origin imposes them in
         # proportion to the weight it actually gives their losses in this incident (none under
@@ -409,7 +443,7 @@ class Epidemic(Hazard):
 
     def step(self) -> None:
         # Measures are in force where a ready city has cases (warning makes them start on day 1).
-        self.measures = self.measures & self._arrived
+        self.measures = self.ready & self._arrived
         key = (self.measures.tobytes(), self.control, self.external)
         if key != self._levers_key:
             self._levers_key = key
@@ -452,8 +486,23 @@ class Epidemic(Hazard):
         return self._noticed
 
     def control_days(self, efforts: np.ndarray) -> np.ndarray:
-        """Containment is planned for epidemic.control_days and revised daily."""
-        return np.full(len(efforts), self.world.p["epidemic.control_days"])
+        """Containment has to be held until the origin's outbreak is over: while it grows,
+        log(infections to come / infections now) / log R generations up and as many down;
+        once R < 1, the 1 / (1 - R) generations of a dying chain. Capped at two years."""
+        p, seir = self.world.p, self.seir
+        o = self.origin
+        active = float(seir.E[o] + seir.I[o])
+        if not seir.active or active <= 0:
+            return np.zeros(len(efforts))
+        r = p["epidemic.r0"] * (1.0 - p["epidemic.measure_effect"] * self.ready[o]) \
+            * (1.0 - efforts * p["epidemic.containment_effect"])
+        generation = p["epidemic.incubation_days"] + p["epidemic.infectious_days"]
+        to_come = self.projected_loss(efforts)[:, o] / p["epidemic.case_cost"]
+        growing = r > 1.0
+        ratio = np.maximum(1.0, to_come / active)
+        up = np.log(ratio) / np.log(np.where(growing, r, 2.0))
+        gens = np.where(growing, 2.0 * up + 1.0, 1.0 / np.maximum(1.0 - r, 1e-3))
+        return np.minimum(730.0, generation * gens)
 
     def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         """Final-size projection from the present state: containment lowers the origin's R0,
@@ -461,32 +510,50 @@ class Epidemic(Hazard):
         already counted are not projected again, so the stake falls as the epidemic runs its
         course and is 0 once it is over. Worked out once per step and effort grid (read it,
         do not write it)."""
-        key = (efforts.tobytes(), self.steps_done, self.external)
+        key = (efforts.tobytes(), self.steps_done, self.external, self.ready.tobytes())
         if self._projection is None or self._projection[0] != key:
             self._projection = (key, self._project(efforts))
         return self._projection[1]
 
     def _project(self, efforts: np.ndarray) -> np.ndarray:
+        """Infections still to come per city, from each city's present state and effective R
+        (its measures where it is in emergency mode; the origin's containment on top): the
+        final-size relation ln(s0 / s_inf) = R (s0 - s_inf + i0) where the epidemic has
+        arrived, and invasion chance x z(R) where it has not yet (travellers from the origin,
+        fewer under travel cuts)."""
         w, p, seir = self.world, self.world.p, self.seir
         n = w.n
         if not seir.active:
             loss = np.zeros((len(efforts), n))
             loss.setflags(write=False)
             return loss
-        r0 = p["epidemic.r0"] * (1.0 - efforts * p["epidemic.containment_effect"])
-        z = _final_size(r0)
-        n_origin = seir.population[self.origin]
-        travellers = w.mobility[self.origin][None, :] * n_origin * z[:, None] \
+        pop = seir.population
+        r_city = p["epidemic.r0"] * np.where(self.ready, 1.0 - p["epidemic.measure_effect"], 1.0)
+        r = np.broadcast_to(r_city, (len(efforts), n)).copy()
+        r[:, self.origin] *= 1.0 - efforts * p["epidemic.containment_effect"]
+        s0 = np.divide(seir.S, pop, out=np.zeros(n), where=pop > 0)
+        i0 = np.divide(seir.E + seir.I, pop, out=np.zeros(n), where=pop > 0)
+        here = np.maximum(0.0, s0 - _susceptible_left(s0, i0, r)) * pop
+        travellers = w.mobility[self.origin][None, :] * pop[self.origin] \
+            * (1.0 - s0[self.origin] + i0[self.origin]) \
             * (1.0 - p["epidemic.travel_cut"] * efforts * self.external)[:, None] \
             * p["epidemic.infectious_days"]
-        invade = 1.0 - np.exp(-travellers * max(0.0, 1.0 - 1.0 / p["epidemic.r0"]))
-        invade[:, self._arrived] = 1.0  # already seeded there
-        zj = np.where(np.arange(n) == self.origin, z[:, None], _final_size(
-            np.array([p["epidemic.r0"]]))[0])
-        infections = np.maximum(0.0, invade * zj * seir.population[None, :] - self._ever)
+        invade = 1.0 - np.exp(-travellers * np.maximum(0.0, 1.0 - 1.0 / np.maximum(r, 1e-9)))
+        later = invade * _final_size(r) * pop
+        infections = np.where(self._arrived, here, later)
         loss = infections * p["epidemic.case_cost"]
         loss.setflags(write=False)
         return loss
+
+
+def _susceptible_left(s0: np.ndarray, i0: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Share of residents still susceptible when an epidemic now at (s0, i0) ends: the
+    smallest root of s = s0 exp(-R (s0 - s + i0)), by fixed-point iteration from 0."""
+    c = s0 * np.exp(-r * (s0 + i0))
+    s = np.zeros(np.broadcast(s0, r).shape)
+    for _ in range(200):
+        s = c * np.exp(r * s)
+    return np.minimum(s, s0)
 
 
 def _solve_final_size(r0: np.ndarray) -> np.ndarray:
