@@ -88,11 +88,12 @@ class City(mesa.Agent):
 
     def choose_source_control(self, incident: Incident, efforts: np.ndarray,
                               spared: np.ndarray, plan_cost: np.ndarray, w: float,
-                              duty_weight: float, scope: np.ndarray) -> tuple[float, float]:
+                              duty_weight: float, scope: np.ndarray
+                              ) -> tuple[float, float, float]:
         """Source-control effort a in [0, 1] as origin (发生地) when it weighs the losses of
         the cities in its duty's `scope` by `w`, and what its duty to the region (weight
         `duty_weight`) costs the city itself against its selfish choice, whether or not it
-        keeps it.
+        keeps it, and the effort it would choose for itself alone.
 
         `spared[k, j]` is the loss that effort `efforts[k]` held from now on would spare city
         j, and `plan_cost[k]` what holding it would cost (a cost rate x the days it is held).
@@ -117,7 +118,8 @@ class City(mesa.Agent):
 
         k_duty, k_selfish = best(duty_weight), best(0.0)
         k = k_duty if w == duty_weight else best(w)
-        return float(efforts[k]), max(0.0, float(own[k_selfish] - own[k_duty]))
+        return (float(efforts[k]), max(0.0, float(own[k_selfish] - own[k_duty])),
+                float(efforts[k_selfish]))
 
     def will_assist(self, draw: float, origin: int) -> bool:
         """An affected city keeps its assist duty (波及地为辅) if it is willing and trusts the
@@ -132,18 +134,25 @@ class City(mesa.Agent):
 
         The city weighs what keeping the duty brought against what it cost, in units of the
         cost: the refund, the evaluation stake, the sanction (expected when it kept the duty,
-        as paid when it shirked: a lucky shirker learns to shirk, 侥幸心理), and reciprocity,
-        reciprocity x (2 T - 1) with T its mean trust in the others. A positive balance moves
-        the propensity q towards 1 by rate x balance x (1 - q), a negative one towards 0.
+        as paid when it shirked: a lucky shirker learns to shirk, 侥幸心理), and what
+        cooperation returns to it (互惠). Reciprocity is direct: it counts what the cities it
+        has itself helped gave it in return (loss their kept duties spared it, assistance),
+        weighted by its trust in each, per yuan of its own duties (all discounted over
+        learning.memory_days). So cooperation lasts among neighbours who
+        help each other and trust each other, and decays where help flows one way (upstream
+        to downstream) unless refunds, rewards or sanctions make it pay. A positive balance
+        moves the propensity q towards 1 by rate x balance x (1 - q), a negative one towards 0.
         """
         m, p = self.model, self.model.p
         rate = p["learning.rate"]
+        i = self.idx
         if rate <= 0 or cost <= 1e-9:
             return
-        i = self.idx
-        others = (m.trust[i].sum() - m.trust[i, i]) / max(1, m.n - 1)
-        balance = (refund + evaluation + sanction
-                   + p["trust.reciprocity"] * (2.0 * others - 1.0) * cost - cost) / cost
+        helped = m.gave[i] > 0
+        helped[i] = False
+        mutual = float((m.trust[i] * m.gave[:, i])[helped].sum())
+        payback = p["trust.reciprocity"] * mutual / max(m.duty_costs[i], cost)
+        balance = (refund + evaluation + sanction - cost) / cost + payback
         s = float(np.clip(balance, -1.0, 1.0))
         q = m.cooperation[i]
         m.cooperation[i] = q + rate * s * ((1.0 - q) if s > 0 else q)

@@ -99,6 +99,8 @@ class Incident:
     assist_rate: np.ndarray | None = None  # per city: assist duty per step
     assist_given_rate: np.ndarray | None = None
     sacrifice_rate: float = 0.0  # per step: what keeping its duty costs the origin itself
+    benefit_rate: np.ndarray | float = 0.0  # per step and city: what keeping it spares others
+    duty_benefit: np.ndarray | float = 0.0  # summed: what the origin's kept duty spared others
     benefit_key: np.ndarray | None = None  # who benefits, for a fund paid by benefit
     control_cost: float = 0.0  # all source control paid in this incident, by anyone
     central_cost: float = 0.0  # the centre's part of it
@@ -196,6 +198,12 @@ class RiskModel(mesa.Model):
         self.audit_belief = np.full(n, detection_prob(p))
         self.duties = [0, 0]  # duties kept, duties owed (cooperation rate)
         self.last_hit = np.full(n, -np.inf)  # step of each city's last loss (侥幸心理)
+        # Help between cities (学习机制 credits reciprocity with it), discounted over
+        # learning.memory_days: gave[i, j] = loss i's kept duties spared j plus assistance i
+        # gave j; duty_costs[i] = what i's own duties cost it.
+        self.gave = np.zeros((n, n))
+        self.duty_costs = np.zeros(n)
+        self._help_step = 0
         self.duty_sanctions = np.zeros(n)
         self.evaluation = np.zeros(n)  # assessment rewards minus penalties received
         self.bilateral = np.zeros(n)  # Xin'an transfers paid minus received
@@ -390,7 +398,7 @@ class RiskModel(mesa.Model):
         inc.external_weight = w
         plan_cost = self.control_cost_scale(inc) * EFFORTS**2 / 2 * days
         scope = self.duty_scope(inc.origin)
-        effort, sacrifice = self.cities[inc.origin].choose_source_control(
+        effort, sacrifice, selfish = self.cities[inc.origin].choose_source_control(
             inc, EFFORTS, spared, plan_cost, w, duty, scope)
         k = round(effort * (len(EFFORTS) - 1))
         k_opt = int(np.argmax(spared.sum(axis=1) - plan_cost))
@@ -398,8 +406,12 @@ class RiskModel(mesa.Model):
         inc.optima.append(float(EFFORTS[k_opt]))
         inc.optimum_cost += float(plan_cost[k_opt])
         per_step = self.step_hours / 24.0 / days[k] if days[k] > 0 else 0.0
-        inc.sacrifice_rate = sacrifice * per_step if inc.origin_duty and \
-            not inc.central_command else 0.0
+        inc.sacrifice_rate = inc.benefit_rate = 0.0
+        if inc.origin_duty and not inc.central_command:
+            inc.sacrifice_rate = sacrifice * per_step
+            if w > 0:  # what keeping the duty spares the others, against the selfish choice
+                gain = spared[k] - spared[round(selfish * (len(EFFORTS) - 1))]
+                inc.benefit_rate = np.where(scope, np.maximum(gain, 0.0), 0.0) * per_step
         self.set_effort(inc, effort, spared[k], w, t)
         inc.stake = float(inc.hazard.at_stake())
 
@@ -479,6 +491,7 @@ class RiskModel(mesa.Model):
         paid[inc.origin] = total - central - paid.sum()
         self.cost_paid[inc.origin] += paid[inc.origin]  # gross; refunds are in fund_out
         inc.origin_duty_cost += inc.sacrifice_rate * steps
+        inc.duty_benefit = inc.duty_benefit + inc.benefit_rate * steps
         p = self.p
         refund = paid * p["compensation.payout_share"]
         payout = float(refund.sum())
@@ -587,6 +600,7 @@ class RiskModel(mesa.Model):
         for j in np.flatnonzero(inc.assist_asked > 0):
             duties[int(j)] = bool(inc.assist_given[j] > 0)
             costs[int(j)] = float(inc.assist_asked[j])
+        self.record_help(inc, duties, costs)
         self.duties[0] += sum(duties.values())
         self.duties[1] += len(duties)
         for city, money in self.body.evaluate(inc, duties).items():
@@ -620,6 +634,20 @@ class RiskModel(mesa.Model):
             for k, e in enumerate(self.region.rivers):
                 if inc.arrival[e.src] >= 0 and inc.arrival[e.dst] >= 0:
                     self.breached[k] = True
+
+    def record_help(self, inc: Incident, duties: dict[int, bool],
+                    costs: dict[int, float]) -> None:
+        """Who helped whom in this incident, and what duties cost, discounted over time."""
+        fade = math.exp(-(self.t + 1 - self._help_step) * self.step_hours / 24.0
+                        / self.p["learning.memory_days"])
+        self._help_step = self.t + 1
+        self.gave *= fade
+        self.duty_costs *= fade
+        if inc.origin_duty and inc.origin_coop:
+            self.gave[inc.origin] += inc.duty_benefit
+        self.gave[:, inc.origin] += inc.assist_given
+        for j, cost in costs.items():
+            self.duty_costs[j] += cost
 
     def update_trust(self, observers: np.ndarray, target: int, kept: bool) -> None:
         """9. A promise of `target` kept or broken, seen by `observers` (信任机制): exponential

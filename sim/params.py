@@ -513,9 +513,10 @@ PARAMS: tuple[Param, ...] = (
        "Beta reputation: weight of the initial trust, in promises.", "信任先验权重",
        "promises", 0.01, 1e6),
     _P("trust.reciprocity", 1.0, "float",
-       "Value a city puts on reciprocity when it weighs a duty: mean trust T in the others "
-       "adds reciprocity x (2T - 1) duty costs to cooperating (互惠).", "互惠权重", "",
-       0.0, 10.0),
+       "Weight a city puts on what cooperation returns to it when it weighs a duty: from each "
+       "other city, the help received (loss spared by its kept duties, assistance) up to the "
+       "help given to it, times trust in it, per yuan of the city's own duties (互惠). 0 = "
+       "it counts only refunds, rewards and sanctions.", "互惠权重", "", 0.0, 10.0),
     _P("trust.assist_threshold", 0.0, "float",
        "An affected city assists only an origin it trusts at least this much.",
        "协助所需信任", "", 0.0, 1.0),
@@ -535,6 +536,10 @@ PARAMS: tuple[Param, ...] = (
        "cooperate towards what cooperating paid it (refunds, rewards, sanctions avoided, "
        "reciprocity) against its cost; it also revises its belief in being found out when it "
        "held a report back. 0 = no learning.", "学习速度", "", 0.0, 1.0),
+    _P("learning.memory_days", 730.0, "float",
+       "How long help between cities is remembered when a city weighs what cooperation "
+       "returns to it: weights fade as exp(-days / memory). Assumption, range 180-3650.",
+       "互助记忆期", "d", 1.0, 1e5),
     # --- interest: compensation (利益机制) ---------------------------------------------------
     _P("compensation.payout_share", 0.0, "float",
        "Share of the origin's source-control cost refunded by the regional fund (区域间共补); "

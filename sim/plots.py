@@ -354,14 +354,19 @@ def numeric_swept(runs: pd.DataFrame, swept: list[str]) -> list[str]:
             and runs[p].nunique() > 1]
 
 
+# Outcomes that are parts of source_control_cost (who paid it) or include the loss: never
+# added to it.
+COST_PARTS = ("assist_cost", "central_cost", "social_cost")
+
+
 def cost_columns(runs: pd.DataFrame) -> list[str]:
     """The per-run cost outcomes the trade-off chart adds up: `coordination_cost` alone when
     the model reports that total; otherwise source_control_cost and every other '*_cost'
-    outcome column (assist_cost, ...)."""
+    outcome column that is not one of its parts (COST_PARTS)."""
     if TOTAL_COST in runs.columns and pd.api.types.is_numeric_dtype(runs[TOTAL_COST]):
         return [TOTAL_COST]
     cols = [c for c in runs.columns if c.endswith("_cost") and "." not in c
-            and pd.api.types.is_numeric_dtype(runs[c])]
+            and c not in COST_PARTS and pd.api.types.is_numeric_dtype(runs[c])]
     return sorted(cols, key=lambda c: (c != "source_control_cost", c))
 
 

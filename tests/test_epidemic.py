@@ -228,7 +228,7 @@ def test_epidemic_levers_follow_control_and_measures():
     for t in range(300):
         hazard.control = [0.0, 1.0, 0.4][t // 100]
         ready = np.arange(world.n) < t // 30  # as the model does: cities in emergency mode
-        hazard.measures = ready
+        hazard.ready = ready
         hazard.step()
         measures = ready & (plain.population - plain.S >= 1.0)
         transmission = np.where(measures, 1.0 - p["epidemic.measure_effect"], 1.0)

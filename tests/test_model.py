@@ -44,6 +44,7 @@ def test_coordinated_warns_downstream_cities_earlier():
 def test_origin_controls_for_itself_under_territorial_and_for_the_region_when_coordinated():
     # Linear damage (huge half-damage) makes the Nash analysis exact: a_nash = s_origin * a_opt.
     kw = {"river_spill.half_damage": 1e5, "source_control.cost": 0.002,
+          "protection.reduction": 0.0, "warning.reduction_at_24h": 0.0, "reserve.teams": 0,
           "region.attenuation": 0.8}
     terr = RiskModel(regime="territorial", rng=0, **kw)
     coord = RiskModel(regime="coordinated", rng=0, **kw)

@@ -222,10 +222,11 @@ def test_explicitly_requested_chart_that_cannot_be_drawn_says_why(study):
 
 def test_tradeoff_adds_every_cost_outcome_unless_the_model_reports_the_total(study):
     runs = study.runs.drop(columns=[plots.TOTAL_COST], errors="ignore").assign(
-        source_control_cost=0.25, assist_cost=0.5)
+        source_control_cost=0.25, assist_cost=0.1, transfer_cost=0.5)
     fake = SimpleNamespace(runs=runs, series=None, manifest=study.manifest, path=study.path,
                            name="x")
-    assert plots.cost_columns(runs) == ["source_control_cost", "assist_cost"]
+    # assistance is a part of source control, not added to it; other costs are
+    assert plots.cost_columns(runs) == ["source_control_cost", "transfer_cost"]
     for lang in ("en", "zh"):
         words = " + ".join(plots.outcome_name(c, lang) for c in plots.cost_columns(runs))
         fig = _figure(fake, "tradeoff", lang)

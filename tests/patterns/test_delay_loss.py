@@ -52,7 +52,10 @@ RIVER = {**NEUTRAL, "hazard.kind": "river_spill", "region.kind": "river_chain",
          "region.n_cities": 6, "region.reach_hours": 48.0, "hazard.origin": 0,
          "time.horizon_days": 20, "info.route": "platform",
          "warning.reduction_at_24h": 0.3, "warning.max_reduction": 0.5,
-         "protection.reduction": 0.2, "preparedness.activation_hours": 6.0}
+         "protection.reduction": 0.2, "preparedness.activation_hours": 6.0,
+         # no source control: the origin would size it by the warnings it expects
+         # downstream, and this pattern is about the warnings alone
+         "source_control.cost": 1e9}
 RELAY_HOURS = range(0, 301, 6)  # every step: some city gets exactly 24 h of warning
 
 

@@ -19,8 +19,10 @@ import pytest
 from sim.model import RiskModel
 from tests.patterns.helpers import NEUTRAL
 
+# No protection and no warning discount: the analysis is about shares of the damage.
 LINEAR = {**NEUTRAL, "hazard.kind": "river_spill", "river_spill.half_damage": 1e5,
-          "source_control.cost": 0.002}
+          "source_control.cost": 0.002, "protection.reduction": 0.0,
+          "warning.reduction_at_24h": 0.0}
 CHAINS = {  # attenuation, cities, origin, size heterogeneity
     "symmetric, s = 1/n": (1.0, 4, 0, 0.0),
     "attenuating river": (0.8, 6, 0, 0.0),
