@@ -74,7 +74,7 @@ REGIMES: dict[str, Regime] = {
                 "info.report_threshold": 0.2,
                 "info.relay_hours": 24.0,
                 "responsibility.scope": "partners",
-                "responsibility.external_weight": 0.5,
+                "responsibility.external_weight": 1.0,
                 "responsibility.assist_share": 0.1,
                 "accountability.audit_prob": 0.0,
                 "accountability.penalty": 0.0,

@@ -78,12 +78,17 @@ def random_geometric(p: dict, rng: np.random.Generator) -> Region:
     return _region("random", 30.0 + side * rng.random(n), 115.0 + side * rng.random(n), pop, gdp)
 
 
+URBAN_SCALING = 1.15
+
+
 def core_periphery(p: dict, rng: np.random.Generator) -> Region:
     """One megacity (index 0, `region.core_ratio` times a satellite) ringed by satellites."""
     n = p["region.n_cities"]
     pop, gdp = _sizes(p, n, rng)
+    # Output grows faster than population (urban scaling, GDP ~ population^1.15: Bettencourt
+    # et al. 2007, PNAS 104:7301), so the megacity is also richer per head.
     pop[0] *= p["region.core_ratio"]
-    gdp[0] *= p["region.core_ratio"]
+    gdp[0] *= p["region.core_ratio"] ** URBAN_SCALING
     angle = 2 * np.pi * np.arange(n - 1) / max(1, n - 1)
     lat = np.concatenate([[30.0], 30.0 + _spacing_deg(p) * np.sin(angle)])
     lon = np.concatenate([[115.0], 115.0 + _spacing_deg(p) * np.cos(angle)])
