@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import multiprocessing
+import os
 import platform
 import re
 import shutil
@@ -449,10 +450,19 @@ def _remove_temporaries(out_dir: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _ignore_sigint() -> None:
+def _ignore_sigint(parent: int | None = None) -> None:
     """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers itself), so a
-    worker never prints a traceback of its own."""
+    worker never prints a traceback of its own. On Linux a worker is also killed the moment its
+    parent dies (kill -9, the OOM killer), instead of idling on for a minute or more."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None and sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
 
 
 @contextlib.contextmanager
@@ -460,6 +470,7 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """Spawned worker processes, stopped at once when the run is interrupted or fails: the
     chunks they were computing are not on disk and are simply computed again on resume."""
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint,
+                               initargs=(os.getpid(),),
                                mp_context=multiprocessing.get_context("spawn"))
     try:
         yield pool
@@ -474,15 +485,18 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 @contextlib.contextmanager
 def _sigint_ignored() -> Iterator[None]:
-    """Processes started inside ignore Ctrl-C (an ignored signal stays ignored across exec)."""
-    if threading.current_thread() is not threading.main_thread():
+    """Processes started inside never see Ctrl-C (SIGINT is blocked, and a blocked signal stays
+    blocked across fork and exec); this process gets a Ctrl-C pressed meanwhile as soon as
+    the block ends, so start-up can be interrupted and never ends as if nothing happened."""
+    if threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @contextlib.contextmanager

@@ -432,12 +432,15 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
 
     # Every combination must resolve (contradictions between settings show up here).
     if not problems:
+        seen: set[str] = set()
         for reg in regimes:
             for point in points[:1000]:
                 try:
                     _check_world(resolve(reg.settings, params, point))
                 except ValueError as exc:
-                    problems.append(f"{where}: regime {reg.key}: {exc}")
+                    if str(exc) not in seen:  # a region file's problem is said once
+                        problems.append(f"{where}: regime {reg.key}: {exc}")
+                    seen.add(str(exc))
                     break
         total = len(regimes) * len(points) * reps
         if total > HARD_MAX_RUNS:

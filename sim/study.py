@@ -35,8 +35,8 @@ class Results:
         # chunk (sizes and SHA-256 against its record): chunks of another plan, or missing or
         # damaged chunks of a study marked complete, are refused; only verified chunks are read.
         self.manifest: dict[str, Any] = runner.read_manifest(self.path)
-        self._scan = runner.check_folder(self.path, self.manifest)
         safeio.refuse_links(self.path)  # nothing written for it may leave the folder
+        self._scan = runner.check_folder(self.path, self.manifest)
         self._runs: pd.DataFrame | None = None
         self._series: pd.DataFrame | None = None
 
