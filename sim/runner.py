@@ -719,6 +719,13 @@ def read_manifest(folder: Path) -> dict[str, Any]:
                 and runs.get(k) >= 1 for k in ("total", "chunks"))
                 and runs["chunks"] == chunk_count(runs["total"])):
             problems.append("no valid run and chunk counts")
+        if not isinstance(manifest.get("sessions", []), list):
+            problems.append("sessions is not a list")
+        if not isinstance(manifest.get("status", ""), str):
+            problems.append("status is not text")
+        scenario = manifest.get("scenario")
+        if isinstance(scenario, dict) and not isinstance(scenario.get("swept", []), list):
+            problems.append("scenario.swept is not a list")
     if problems:
         raise DamagedResults(f"{path} is damaged or not a kuayu manifest: "
                              + ", ".join(problems))

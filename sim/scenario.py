@@ -349,6 +349,14 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         loc = f"{where}:{line}" if line else where
         problems.append(f"{loc}: {path}: {message}")
 
+    try:  # a mapping from Python (not read through sim.safeio) may hold a lone surrogate
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        problems.append(f"{where}: text with a lone surrogate "
+                        f"(\\u{ord(exc.object[exc.start]):04x}), which cannot be written as "
+                        "UTF-8")
+    except (TypeError, ValueError, RecursionError):
+        pass  # reported key by key below
     for path, line in lines.duplicates:
         problems.append(f"{where}:{line}: {path}: duplicate key; YAML would keep only the last "
                         "one, so remove or rename one of them")

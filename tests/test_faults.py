@@ -273,6 +273,14 @@ def test_hostile_yaml_is_refused_quickly_with_a_short_message(text, expected, tm
     assert len(proc.stderr) < 5000 and time.monotonic() - start < 30
 
 
+def test_a_lone_surrogate_from_python_is_refused_before_anything_is_written(tmp_path):
+    from sim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="lone surrogate"):
+        run_study(dict(TINY, description="bad \ud800 text"), out=tmp_path / "o", charts=False)
+    assert not (tmp_path / "o").exists()
+
+
 def test_billion_laughs_through_set_is_refused(tmp_path):
     path = write_yaml(tmp_path / "tiny.yaml", TINY)
     value = LAUGHS.split("\n", 1)[1].replace("\n", ", ").replace("description: *i", "z: *i")
@@ -374,11 +382,26 @@ def test_max_runs_in_the_file_does_not_lift_the_hard_limit(tmp_path):
 
 
 # --- 9. damaged folders and I/O errors are exit-2 messages ------------------------------------
-@pytest.mark.parametrize("manifest", ["{not json", "[1, 2]", '{"name": "x"}', "",
-                                      '{"name": "x", "fingerprint": "f", "scenario": '
-                                      '{"baseline": "t"}, "runs": {"total": 8, "chunks": 9}}'])
+def _edited(change):
+    def edit(manifest: dict) -> str:
+        change(manifest)
+        return json.dumps(manifest)
+    return edit
+
+
+@pytest.mark.parametrize("manifest", [
+    "{not json", "[1, 2]", '{"name": "x"}', "", "\x00\xff",
+    _edited(lambda m: m["runs"].update(chunks=9)),
+    _edited(lambda m: m["runs"].update(total="8")),
+    _edited(lambda m: m.update(sessions=3)),
+    _edited(lambda m: m.pop("fingerprint")),
+    _edited(lambda m: m["scenario"].pop("baseline")),
+    _edited(lambda m: m["scenario"].update(swept="hazard.magnitude")),
+], ids=lambda m: m if isinstance(m, str) else "edited")
 def test_a_damaged_or_foreign_manifest_is_a_clear_error(manifest, tmp_path, capsys):
     folder = _folder(tmp_path)
+    if callable(manifest):
+        manifest = manifest(json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
     (folder / "manifest.json").write_text(manifest, encoding="utf-8")
     for argv in (["plot", folder], ["merge", folder]):
         assert main([str(a) for a in argv]) == 2
