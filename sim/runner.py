@@ -65,6 +65,10 @@ class IncompleteResults(Exception):
     """A merge found chunks that no shard has computed yet."""
 
 
+class InputChanged(StudyConflict):
+    """An input file (a region file) changed while the study was running."""
+
+
 class DamagedResults(Exception):
     """A results folder whose chunks cannot be trusted (damaged, or of another plan) or whose
     manifest cannot be read."""
@@ -123,8 +127,8 @@ def run_one(spec: RunSpec, root_seed: int, record_series: bool,
 
 
 def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series: bool,
-              out_dir: str, record_cities: bool = False, plan: str = ""
-              ) -> tuple[int, int, float]:
+              out_dir: str, record_cities: bool = False, plan: str = "",
+              inputs: dict[str, str] | None = None) -> tuple[int, int, float]:
     """Worker task: run a chunk and write its Parquet files; returns (chunk, runs, seconds).
 
     Every run keeps its per-city accounts (accounts/chunk-*.parquet) and, for regions of up to
@@ -135,9 +139,12 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
     and timelines of single runs. Every file is written atomically, inside `out_dir` only;
     the chunk's record (runs/chunk-N.json: the plan's fingerprint, its run ids and every
     file's size and SHA-256) comes last, and only a chunk whose record checks out counts as
-    done (scan_chunks)."""
+    done (scan_chunks). The input files the runs read (`inputs`: path -> SHA-256, as
+    fingerprinted) are checked before and after the runs: a region file edited while the study
+    runs stops it (InputChanged) instead of giving it runs on two regions."""
     start = time.perf_counter()
     out = Path(out_dir)
+    _check_inputs(inputs)
     files: dict[str, dict] = {}
 
     def put(rel: str, write) -> None:
@@ -187,12 +194,22 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
     if series:
         table(f"{SERIES_DIR}/{name}", _concat(series))
     table(f"{RUNS_DIR}/{name}", rows)
+    _check_inputs(inputs)
     # The record comes last: a chunk is done when its record is there and every file matches.
     record = {"format": FORMAT, "plan": plan, "chunk": chunk_id,
               "run_ids": [specs[0].run_id, specs[-1].run_id], "runs": len(specs),
               "files": files}
     safeio.atomic_text(record_path(out, chunk_id), json.dumps(record, indent=1), root=out)
     return chunk_id, len(rows), time.perf_counter() - start
+
+
+def _check_inputs(inputs: dict[str, str] | None) -> None:
+    for path, digest in (inputs or {}).items():
+        if os.path.isfile(path) and safeio.sha256(Path(path)) != digest:
+            raise InputChanged(f"{path} changed while the study was running, so its runs would "
+                               "mix two versions of it; the chunks finished before are kept. "
+                               "Run the study again: it will ask for --overwrite to start over "
+                               "on the new file")
 
 
 def record_path(out_dir: Path, chunk_id: int) -> Path:
@@ -634,8 +651,8 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
                               done=len(finished))
     where = str(out_dir.resolve())  # workers may run elsewhere (a dask cluster)
     cities = bool(getattr(scenario, "record_cities", False))
-    tasks = ((i, specs, scenario.seed, scenario.record_series, where, cities, plan)
-             for i, specs in iter_chunks(scenario) if i in todo)
+    tasks = ((i, specs, scenario.seed, scenario.record_series, where, cities, plan,
+              scenario.inputs) for i, specs in iter_chunks(scenario) if i in todo)
 
     progress = Progress(sum(chunk_runs(n_runs, i) for i in mine), quiet=quiet)
     progress.advance(sum(chunk_runs(n_runs, i) for i in mine if i in finished))
@@ -650,8 +667,8 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
                 progress.advance(run_chunk(*args)[1])
         else:
             _drain(executor, tasks, _window(executor, workers), progress)
-    except (KeyboardInterrupt, OSError):
-        status = "interrupted"  # Ctrl-C, or the disk (full, read-only, gone): resumable
+    except (KeyboardInterrupt, OSError, InputChanged):
+        status = "interrupted"  # Ctrl-C, the disk (full, read-only, gone), an edited input
         raise
     except BaseException as exc:
         if not _worker_died(exc):

@@ -92,6 +92,25 @@ def test_a_region_file_edited_between_shard_and_resume_is_refused_naming_it(tmp_
     pd.testing.assert_frame_equal(open_results(out / "tiny").runs, fresh, check_exact=True)
 
 
+def test_a_region_file_edited_while_the_study_runs_stops_it(tmp_path, monkeypatch, capsys):
+    path, out = _region_study(tmp_path)
+    real, calls = runner.run_chunk, []
+
+    def edit_before_the_fourth(*args):
+        calls.append(args[0])
+        if len(calls) == 4:
+            (tmp_path / "cities.csv").write_text(CITIES.format(c="35.0"), encoding="utf-8")
+        return real(*args)
+
+    monkeypatch.setattr(runner, "run_chunk", edit_before_the_fourth)
+    assert main([str(path), "--out", out, *RUN]) == 2
+    err = capsys.readouterr().err
+    assert "cities.csv changed while the study was running" in err and "Traceback" not in err
+    folder = out / "tiny"
+    assert runner.done_chunks(folder) == {0, 1, 2}
+    assert json.loads((folder / "manifest.json").read_text())["status"] == "interrupted"
+
+
 def test_a_rivers_file_edited_changes_the_fingerprint_too(tmp_path):
     from sim.scenario import load
 
