@@ -502,18 +502,25 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 @contextlib.contextmanager
 def _sigint_ignored() -> Iterator[None]:
-    """Processes started inside never see Ctrl-C (SIGINT is blocked, and a blocked signal stays
-    blocked across fork and exec); this process gets a Ctrl-C pressed meanwhile as soon as
-    the block ends, so start-up can be interrupted and never ends as if nothing happened."""
+    """Processes started inside never see Ctrl-C (SIGINT is blocked in the threads that start
+    them, and a blocked signal stays blocked across fork and exec), while this process notes a
+    Ctrl-C pressed meanwhile and raises KeyboardInterrupt once the block ends: start-up can be
+    interrupted, never half-way, and never ends as if nothing happened."""
     if threading.current_thread() is not threading.main_thread() or \
             not hasattr(signal, "pthread_sigmask"):
         yield
         return
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        time.sleep(0)  # let a signal that was pending reach the recorder
+        signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager

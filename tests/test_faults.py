@@ -546,3 +546,19 @@ def test_ctrl_c_while_modules_load_exits_130_without_a_traceback(tmp_path):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode in (130, -signal.SIGINT), err
     assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_ctrl_c_while_dask_starts_is_held_then_stops_the_run():
+    """Processes started inside _sigint_ignored never see Ctrl-C, but the parent must: a
+    Ctrl-C pressed meanwhile used to be dropped (SIG_IGN) and the run went on."""
+    reached = []
+    with pytest.raises(KeyboardInterrupt):
+        with runner._sigint_ignored():
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(50):  # not interrupted half-way through start-up
+                time.sleep(0.001)
+            reached.append("inside")
+        reached.append("after")  # raised as soon as the block ends
+    assert reached == ["inside"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
