@@ -133,10 +133,18 @@ class Results:
 
     @functools.cached_property
     def cities(self):
-        """Per-city series and regions of the recorded runs (sim.maps.load), or None."""
-        from sim import maps
-
-        return maps.load(self.path)
+        """Per-city series and regions of the recorded runs (what sim.maps.load gives, read
+        from the verified chunks only), or None."""
+        files = self._files(runner.CITIES_DIR)
+        if not files:
+            return None
+        frame = pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+        regions = {}
+        for run_id in sorted(frame["run_id"].unique()):
+            path = self.path / runner.CITIES_DIR / f"region-{int(run_id):06d}.json"
+            if path.is_file():
+                regions[int(run_id)] = json.loads(path.read_text(encoding="utf-8"))
+        return frame, regions
 
     @property
     def summary(self) -> pd.DataFrame:

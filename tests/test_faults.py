@@ -203,6 +203,15 @@ def test_stray_files_are_ignored_and_reported(tmp_path, reference, capsys):
     assert pd.read_csv(folder / "runs.csv")["run_id"].tolist() == list(range(8))
 
 
+def test_stray_per_city_files_are_not_read_into_maps(tmp_path):
+    out = tmp_path / "tiny"
+    run_study(dict(TINY, record={"series": True, "cities": True}), out=out, charts=False)
+    shutil.copyfile(_chunk(out, 0, "cities"), out / "cities" / "chunk-000000 (copy).parquet")
+    frame, regions = open_results(out).cities
+    assert not frame.duplicated(["run_id", "step", "city"]).any()
+    assert sorted(regions) == sorted(frame["run_id"].unique())
+
+
 def test_merge_replaces_a_damaged_chunk_with_a_good_copy_from_another_shard(tmp_path, reference):
     a, b = tmp_path / "a", tmp_path / "b"
     run_study(TINY, out=a, charts=False)  # complete, then damaged
