@@ -488,6 +488,22 @@ def test_a_live_lock_refuses_a_second_run_and_a_stale_one_is_taken_over(tmp_path
     assert not (folder / safeio.LOCK).exists()
 
 
+def test_two_runs_started_together_on_one_folder_never_mix(tmp_path):
+    big = dict(TINY, replications=30)
+    path = write_yaml(tmp_path / "big.yaml", big)
+    argv = [sys.executable, "run.py", str(path), "--out", str(tmp_path / "o"), *RUN]
+    procs = [subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    results = [(p.communicate(timeout=300)[1], p.returncode)[::-1] for p in procs]
+    for rc, err in results:
+        assert rc in (0, 2) and "Traceback" not in err, err
+        assert rc == 0 or "being written by another kuayu process" in err, err
+    assert 0 in [rc for rc, _ in results]
+    whole = run_study(big, out=tmp_path / "whole", charts=False).runs
+    pd.testing.assert_frame_equal(open_results(tmp_path / "o" / "tiny").runs, whole,
+                                  check_exact=True)
+
+
 def test_shards_share_a_folder_but_not_with_a_whole_run(tmp_path, capsys):
     folder = tmp_path / "out" / "tiny"
     folder.mkdir(parents=True)
