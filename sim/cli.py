@@ -286,6 +286,11 @@ def cmd_plot(args, argv) -> int:
     from sim.study import open_results
 
     res = open_results(args.results)
+    total = res.manifest["runs"]["chunks"]
+    if res.chunks_done < total:
+        print(f"warning: {res.path} holds {res.chunks_done} of {total} chunks (status "
+              f"{res.manifest.get('status')!r}); the charts show only the finished runs. Run "
+              "the study (or its remaining shards) to complete it.", file=sys.stderr)
     written = []
     try:
         for lang in args.lang or ("en", "zh"):

@@ -61,6 +61,11 @@ class Results:
             self._check_run_ids(self._runs)
         return self._runs
 
+    @property
+    def chunks_done(self) -> int:
+        """Chunks of the plan that are on disk and verified (of manifest['runs']['chunks'])."""
+        return len(self._scan.good)
+
     def _files(self, sub: str) -> list[Path]:
         """The verified chunk files of one kind (runs, series, ...), in chunk order."""
         names = [f"chunk-{i:06d}.parquet" for i in sorted(self._scan.good)]

@@ -212,6 +212,13 @@ def test_stray_per_city_files_are_not_read_into_maps(tmp_path):
     assert sorted(regions) == sorted(frame["run_id"].unique())
 
 
+def test_plot_of_an_unfinished_study_says_so(tmp_path, capsys):
+    out = tmp_path / "tiny"
+    run_study(TINY, out=out, shard=(0, 2), charts=False)
+    assert main(["plot", out, "--chart", "regime_comparison", "--lang", "en"]) == 0
+    assert "holds 4 of 8 chunks (status 'partial')" in capsys.readouterr().err
+
+
 def test_merge_replaces_a_damaged_chunk_with_a_good_copy_from_another_shard(tmp_path, reference):
     a, b = tmp_path / "a", tmp_path / "b"
     run_study(TINY, out=a, charts=False)  # complete, then damaged
