@@ -212,6 +212,16 @@ def test_stray_per_city_files_are_not_read_into_maps(tmp_path):
     assert sorted(regions) == sorted(frame["run_id"].unique())
 
 
+def test_a_folder_of_an_older_kuayu_is_still_read(tmp_path, reference):
+    folder = _folder(tmp_path)
+    for record in (folder / "runs").glob("chunk-*.json"):
+        record.unlink()
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["format"]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    pd.testing.assert_frame_equal(open_results(folder).runs, reference, check_exact=True)
+
+
 def test_plot_of_an_unfinished_study_says_so(tmp_path, capsys):
     out = tmp_path / "tiny"
     run_study(TINY, out=out, shard=(0, 2), charts=False)
