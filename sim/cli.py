@@ -1,7 +1,9 @@
 """Command line: run / plot / validate / list / merge. A thin layer over sim.study.
 
-Errors a user can fix (a bad scenario, a folder of another study, a missing font package) are
-printed as one clear message each and exit with code 2, never as a traceback. A worker that
+Errors a user can fix (a bad scenario, input beyond a limit, a folder of another study or with
+damaged or foreign chunks, a link inside a results folder, another run writing the folder, a full
+disk, a missing font package) are printed as one clear message each and exit with code 2, never
+as a traceback. A worker that
 dies exits with code 1 and Ctrl-C with 130; both keep every finished chunk and say how to
 resume.
 """

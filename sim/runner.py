@@ -1,10 +1,15 @@
 """Execute a plan of runs: chunks to an executor, Parquet chunks on disk, resume, shards.
 
-Each chunk of runs is computed by a worker and written by that worker as one Parquet file
-(atomically: write a temporary file, then rename), so the parent never holds all runs, a killed
-sweep keeps every finished chunk, and running the same command again computes only the missing
-ones. Chunk boundaries depend only on the plan, never on the number of workers, and every run's
+Each chunk of runs is computed by a worker and written by that worker as Parquet files
+(atomically: a temporary file, then a rename; never through a symbolic link, never outside the
+results folder) and, last, its record (runs/chunk-N.json: the plan's fingerprint, the chunk's
+run ids, each file's size and SHA-256). So the parent never holds all runs, a killed sweep keeps
+every finished chunk, and running the same command again computes only the missing or damaged
+ones; resume, plot and merge verify every chunk against its record and the plan (scan_chunks).
+Chunk boundaries depend only on the plan, never on the number of workers, and every run's
 result depends only on its own seed, so results are identical for any worker count or executor.
+A results folder is written by one process at a time (or by the shards of one job array): see
+study_lock.
 """
 
 from __future__ import annotations
