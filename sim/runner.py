@@ -380,7 +380,10 @@ def _check_files(out_dir: Path, files: dict, deep: bool) -> str | None:
         if size < 0:
             return f"{rel} is a symbolic link"
         if not isinstance(meta, dict) or size != meta.get("bytes"):
-            return f"{rel} has {size:,} bytes, not the {meta.get('bytes')!r} written (truncated?)"
+            written = meta.get("bytes") if isinstance(meta, dict) else None
+            written = f"{written:,}" if isinstance(written, int) else repr(written)
+            return (f"{rel} has {size:,} bytes, not the {written} written (truncated or "
+                    "replaced)")
         if deep and safeio.sha256(path) != meta.get("sha256"):
             return f"{rel} has changed since it was written (its SHA-256 differs)"
     return None

@@ -40,6 +40,8 @@ MAX_NODES = 1_000_000  # values in a document once every alias is expanded
 MAX_INT_BITS = 64  # integers in a scenario (seeds, counts, parameter values)
 MAX_EXTENDS = 20  # length of an `extends` chain
 LOCK = ".kuayu.lock"
+_UMASK = os.umask(0o022)  # read once (os.umask can only be read by setting it) ...
+os.umask(_UMASK)  # ... and put back at once
 
 
 class InputError(ValueError):
@@ -196,6 +198,8 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], Any], root: Path | Non
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f"{path.name}.tmp-")
     try:
+        if hasattr(os, "fchmod"):  # mkstemp makes 0600; results are as readable as any file
+            os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()

@@ -272,6 +272,15 @@ def test_a_link_planted_in_a_results_folder_is_refused(link, tmp_path, capsys):
     assert sorted(p.name for p in outside.iterdir()) == ["precious.txt"]
 
 
+def test_results_files_are_as_readable_as_the_umask_allows(tmp_path):
+    folder = _folder(tmp_path)
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in (folder / "manifest.json", _chunk(folder, 0), _chunk(folder, 0, ext="json"),
+                 folder / "runs.csv"):
+        assert path.stat().st_mode & 0o777 == 0o666 & ~mask, path
+
+
 def test_atomic_writes_replace_a_link_instead_of_following_it(tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me", encoding="utf-8")
