@@ -74,9 +74,9 @@ class InputChanged(StudyConflict):
     """An input file (a region file) changed while the study was running."""
 
 
-class DamagedResults(Exception):
+class DamagedResults(StudyConflict):
     """A results folder whose chunks cannot be trusted (damaged, or of another plan) or whose
-    manifest cannot be read."""
+    manifest cannot be read (a StudyConflict: callers that catch that keep working)."""
 
 
 class WorkerLost(Exception):
