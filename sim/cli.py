@@ -1,7 +1,9 @@
 """Command line: run / plot / validate / list / merge. A thin layer over sim.study.
 
-Errors a user can fix (a bad scenario, a folder of another study, a missing font package) are
-printed as one clear message each and exit with code 2, never as a traceback. A worker that
+Errors a user can fix (a bad scenario, input beyond a limit, a folder of another study or with
+damaged or foreign chunks, a link inside a results folder, another run writing the folder, a full
+disk, a missing font package) are printed as one clear message each and exit with code 2, never
+as a traceback. A worker that
 dies exits with code 1 and Ctrl-C with 130; both keep every finished chunk and say how to
 resume.
 """
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from sim import __version__
+from sim import __version__, safeio
 
 VERBS = ("run", "plot", "validate", "list", "merge")
 EPILOG = """examples:
@@ -45,7 +47,10 @@ def _parse_set(items: list[str]) -> dict:
                              "--set hazard.magnitude=50")
         key, raw = item.split("=", 1)
         try:
-            out[key.strip()] = yaml.safe_load(raw) if raw.strip() else raw
+            out[key.strip()] = safeio.load_yaml(raw, f"--set {key.strip()}") if raw.strip() \
+                else raw
+        except safeio.InputError as exc:
+            raise UsageError(str(exc)) from None
         except yaml.YAMLError:
             out[key.strip()] = raw
     return out
@@ -137,6 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; Ctrl-C at any moment (even while modules load) exits 130."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished runs are saved; run the same command again to resume.",
+              file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] not in VERBS and not argv[0].startswith("-"):
         argv.insert(0, "run")
@@ -145,10 +160,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.verb is None:
         parser.print_help()
         return 2
+    import logging
+
     from sim.fonts import FontMissingError
-    from sim.runner import ExecutorUnavailable, IncompleteResults, StudyConflict, WorkerLost
+    from sim.runner import (
+        DamagedResults,
+        ExecutorUnavailable,
+        IncompleteResults,
+        StudyConflict,
+        WorkerLost,
+    )
+    from sim.safeio import InputError, UnsafeFolder
     from sim.scenario import ScenarioError
 
+    # Notes of the engine (a damaged chunk computed again, stray files ignored, a stale lock
+    # taken over) go to stderr as "warning: ...".
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("warning: %(message)s"))
+    log = logging.getLogger("kuayu")
+    log.addHandler(handler)
+    log.propagate = False
     try:
         return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate,
                 "list": cmd_list, "merge": cmd_merge}[args.verb](args, argv)
@@ -157,19 +188,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {problem}", file=sys.stderr)
         return 2
     except (UsageError, StudyConflict, FontMissingError, FileNotFoundError, IncompleteResults,
-            ExecutorUnavailable) as exc:
+            ExecutorUnavailable, DamagedResults, UnsafeFolder, InputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # e.g. `python run.py list | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as exc:  # not a folder, read-only, disk full, permission denied ...
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}; nothing already saved was damaged (run "
+              "the same command again once this is fixed)", file=sys.stderr)
         return 2
     except WorkerLost as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # e.g. `python run.py list | head`: the reader has gone
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except KeyboardInterrupt:
-        print("\ninterrupted: finished runs are saved; run the same command again to resume.",
-              file=sys.stderr)
-        return 130
+    finally:
+        log.removeHandler(handler)
 
 
 def cmd_run(args, argv) -> int:
@@ -225,22 +259,24 @@ def _executor(args):
 
 
 def _dry_run(scenario, out_dir: Path, workers: int) -> int:
+    import itertools
+
     from sim.runner import chunk_size_for, run_one
 
-    specs = list(scenario.runs())
-    probe = specs[: min(5, len(specs))]
+    n_runs = scenario.n_runs  # counted, never built: a plan may be far larger than memory
+    probe = list(itertools.islice(scenario.runs(), 5))
     start = time.perf_counter()
     for spec in probe:
         run_one(spec, scenario.seed, scenario.record_series)
     per_run = (time.perf_counter() - start) / len(probe)
-    est = per_run * len(specs) / max(1, workers)
+    est = per_run * n_runs / max(1, workers)
     print(f"plan for '{scenario.name}' ({scenario.source}):")
     print(f"  regimes:      {', '.join(r.key for r in scenario.regimes)}"
           f" (baseline {scenario.baseline})")
     print(f"  sweep points: {len(scenario.points)}"
           + (f" over {', '.join(scenario.swept)}" if scenario.swept else ""))
     print(f"  replications: {scenario.replications} (root seed {scenario.seed})")
-    print(f"  runs:         {len(specs):,} in chunks of {chunk_size_for(len(specs))}")
+    print(f"  runs:         {n_runs:,} in chunks of {chunk_size_for(n_runs)}")
     print(f"  estimate:     {est:,.1f} s on {workers} worker(s) "
           f"({per_run * 1000:.1f} ms per run, timed on {len(probe)} runs)")
     print(f"  results in:   {out_dir}/")
@@ -252,6 +288,11 @@ def cmd_plot(args, argv) -> int:
     from sim.study import open_results
 
     res = open_results(args.results)
+    total = res.manifest["runs"]["chunks"]
+    if res.chunks_done < total:
+        print(f"warning: {res.path} holds {res.chunks_done} of {total} chunks (status "
+              f"{res.manifest.get('status')!r}); the charts show only the finished runs. Run "
+              "the study (or its remaining shards) to complete it.", file=sys.stderr)
     written = []
     try:
         for lang in args.lang or ("en", "zh"):

@@ -1,15 +1,22 @@
 """Execute a plan of runs: chunks to an executor, Parquet chunks on disk, resume, shards.
 
-Each chunk of runs is computed by a worker and written by that worker as one Parquet file
-(atomically: write a temporary file, then rename), so the parent never holds all runs, a killed
-sweep keeps every finished chunk, and running the same command again computes only the missing
-ones. Chunk boundaries depend only on the plan, never on the number of workers, and every run's
+Each chunk of runs is computed by a worker and written by that worker as Parquet files
+(atomically: a temporary file, then a rename; never through a symbolic link, never outside the
+results folder) and, last, its record (runs/chunk-N.json: the plan's fingerprint, the chunk's
+run ids, each file's size and SHA-256). So the parent never holds all runs, a killed sweep keeps
+every finished chunk, and running the same command again computes only the missing or damaged
+ones; resume, plot and merge verify every chunk against its record and the plan (scan_chunks).
+Chunk boundaries depend only on the plan, never on the number of workers, and every run's
 result depends only on its own seed, so results are identical for any worker count or executor.
+A results folder is written by one process at a time (or by the shards of one job array): see
+study_lock.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import itertools
 import json
 import logging
@@ -17,6 +24,7 @@ import math
 import multiprocessing
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -34,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import sim
+from sim import safeio
 from sim.model import ACCOUNTS, SERIES, RiskModel
 from sim.scenario import RunSpec, Scenario, seed_sequence
 
@@ -45,6 +54,12 @@ TRUST_DIR = "trust"  # the final city x city trust matrix of every run
 CHUNK_DIRS = (RUNS_DIR, SERIES_DIR, CITIES_DIR, ACCOUNTS_DIR, TRUST_DIR)
 MAX_TRUST_CITIES = 30  # larger regions keep no trust matrix (n^2 rows per run)
 MANIFEST = "manifest.json"
+FORMAT = 2  # manifest "format": every chunk has a record runs/chunk-N.json (checked on reading)
+CHUNK_RE = re.compile(r"chunk-(\d{6})\.parquet")
+RECORD_RE = re.compile(r"chunk-(\d{6})\.json")
+# Every name a chunk folder may hold (anything else is a stray file: reported, never read).
+KNOWN_RE = re.compile(r"chunk-\d{6}\.(parquet|json)|regions?-\d{6}\.json")
+log = logging.getLogger("kuayu")
 
 
 class StudyConflict(Exception):
@@ -53,6 +68,15 @@ class StudyConflict(Exception):
 
 class IncompleteResults(Exception):
     """A merge found chunks that no shard has computed yet."""
+
+
+class InputChanged(StudyConflict):
+    """An input file (a region file) changed while the study was running."""
+
+
+class DamagedResults(StudyConflict):
+    """A results folder whose chunks cannot be trusted (damaged, or of another plan) or whose
+    manifest cannot be read (a StudyConflict: callers that catch that keep working)."""
 
 
 class WorkerLost(Exception):
@@ -108,7 +132,8 @@ def run_one(spec: RunSpec, root_seed: int, record_series: bool,
 
 
 def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series: bool,
-              out_dir: str, record_cities: bool = False) -> tuple[int, int, float]:
+              out_dir: str, record_cities: bool = False, plan: str = "",
+              inputs: dict[str, str] | None = None) -> tuple[int, int, float]:
     """Worker task: run a chunk and write its Parquet files; returns (chunk, runs, seconds).
 
     Every run keeps its per-city accounts (accounts/chunk-*.parquet) and, for regions of up to
@@ -116,10 +141,27 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
     every regime and sweep point keeps its region (accounts/regions-<chunk>.json, by run id),
     for maps. With record_cities, replication 0 also keeps its per-city series
     (cities/chunk-*.parquet) and its region and incidents (cities/region-<run>.json), for maps
-    and timelines of single runs. Everything is written before the runs file, whose presence
-    marks the chunk as done."""
+    and timelines of single runs. Every file is written atomically, inside `out_dir` only;
+    the chunk's record (runs/chunk-N.json: the plan's fingerprint, its run ids and every
+    file's size and SHA-256) comes last, and only a chunk whose record checks out counts as
+    done (scan_chunks). The input files the runs read (`inputs`: path -> SHA-256, as
+    fingerprinted) are checked before and after the runs: a region file edited while the study
+    runs stops it (InputChanged) instead of giving it runs on two regions."""
     start = time.perf_counter()
     out = Path(out_dir)
+    _check_inputs(inputs)
+    files: dict[str, dict] = {}
+
+    def put(rel: str, write) -> None:
+        path = safeio.atomic_write(out / rel, write, root=out)
+        files[rel] = {"bytes": path.stat().st_size, "sha256": safeio.sha256(path)}
+
+    def text(rel: str, value: str) -> None:
+        put(rel, lambda fh: fh.write(value.encode("utf-8")))
+
+    def table(rel: str, columns: dict | list) -> None:
+        data = pa.Table.from_pylist(columns) if isinstance(columns, list) else pa.table(columns)
+        put(rel, lambda fh: pq.write_table(data, fh))
     rows, series, cities, accounts, trust, regions = [], [], [], [], [], {}
     for spec in specs:
         row, model = run_one(spec, root_seed, record_series,
@@ -143,22 +185,41 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
                            "city": np.tile(np.arange(n_cities), steps),
                            "intensity": model.city_series[:, :, 0].ravel(),
                            "loss": model.city_series[:, :, 1].ravel()})
-            _atomic_text(json.dumps(model.region_record(), ensure_ascii=False),
-                         out / CITIES_DIR / f"region-{spec.run_id:06d}.json")
+            text(f"{CITIES_DIR}/region-{spec.run_id:06d}.json",
+                 json.dumps(model.region_record(), ensure_ascii=False))
     name = f"chunk-{chunk_id:06d}.parquet"
     if regions:
-        _atomic_text(json.dumps(regions, ensure_ascii=False),
-                     out / ACCOUNTS_DIR / f"regions-{chunk_id:06d}.json")
-    _atomic_parquet(pa.table(_concat(accounts)), out / ACCOUNTS_DIR / name)
+        text(f"{ACCOUNTS_DIR}/regions-{chunk_id:06d}.json",
+             json.dumps(regions, ensure_ascii=False))
+    table(f"{ACCOUNTS_DIR}/{name}", _concat(accounts))
     if trust:
-        _atomic_parquet(pa.table(_concat(trust)), out / TRUST_DIR / name)
+        table(f"{TRUST_DIR}/{name}", _concat(trust))
     if cities:
-        _atomic_parquet(pa.table(_concat(cities)), out / CITIES_DIR / name)
+        table(f"{CITIES_DIR}/{name}", _concat(cities))
     if series:
-        _atomic_parquet(pa.table(_concat(series)), out / SERIES_DIR / name)
-    # The runs file comes last: its presence is what marks the chunk as done.
-    _atomic_parquet(pa.Table.from_pylist(rows), out / RUNS_DIR / name)
+        table(f"{SERIES_DIR}/{name}", _concat(series))
+    table(f"{RUNS_DIR}/{name}", rows)
+    _check_inputs(inputs)
+    # The record comes last: a chunk is done when its record is there and every file matches.
+    record = {"format": FORMAT, "plan": plan, "chunk": chunk_id,
+              "run_ids": [specs[0].run_id, specs[-1].run_id], "runs": len(specs),
+              "files": files}
+    safeio.atomic_text(record_path(out, chunk_id), json.dumps(record, indent=1), root=out)
     return chunk_id, len(rows), time.perf_counter() - start
+
+
+def _check_inputs(inputs: dict[str, str] | None) -> None:
+    for path, digest in (inputs or {}).items():
+        if os.path.isfile(path) and safeio.sha256(Path(path)) != digest:
+            raise InputChanged(f"{path} changed while the study was running, so its runs would "
+                               "mix two versions of it; the chunks finished before are kept. "
+                               "Run the study again: it will ask for --overwrite to start over "
+                               "on the new file")
+
+
+def record_path(out_dir: Path, chunk_id: int) -> Path:
+    """The record of a chunk: its plan, run ids and files (size, SHA-256)."""
+    return Path(out_dir) / RUNS_DIR / f"chunk-{chunk_id:06d}.json"
 
 
 def accounts_block(run_id: int, model: RiskModel) -> dict:
@@ -188,20 +249,6 @@ def trust_block(run_id: int, matrix: np.ndarray) -> dict:
 
 def _concat(blocks: list[dict]) -> dict:
     return {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
-
-
-def _atomic_text(text: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _atomic_parquet(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
 
 
 def chunk_size_for(n_runs: int) -> int:
@@ -235,12 +282,155 @@ def chunk_runs(n_runs: int, chunk_id: int) -> int:
     return max(0, min(size, n_runs - chunk_id * size))
 
 
-def done_chunks(out_dir: Path) -> set[int]:
-    """Chunks already on disk (complete files only: temporaries are never renamed in)."""
-    folder = Path(out_dir) / RUNS_DIR
-    if not folder.is_dir():
-        return set()
-    return {int(p.stem.split("-")[1]) for p in folder.glob("chunk-*.parquet")}
+@dataclass
+class ChunkScan:
+    """What a results folder holds, chunk by chunk, checked against the plan."""
+
+    good: set[int]  # record present, of this plan, every file whole and unchanged
+    damaged: dict[int, str]  # chunk -> why (truncated, missing file, changed, no record)
+    foreign: dict[int, str]  # chunk -> why (another plan, or outside this plan)
+    stray: list[Path]  # files that are no chunk of any study (never read)
+    records: dict[int, dict]  # the records of the good chunks
+
+    def problems(self, ids: Iterable[int] | None = None) -> list[str]:
+        want = None if ids is None else set(ids)
+        return [f"chunk {i}: {why}" for i, why in sorted({**self.damaged, **self.foreign}.items())
+                if want is None or i in want]
+
+
+def _expected_ids(n_runs: int, chunk_id: int) -> list[int]:
+    first = chunk_id * chunk_size_for(n_runs)
+    return [first, first + chunk_runs(n_runs, chunk_id) - 1]
+
+
+def scan_chunks(out_dir: Path, plan: str, n_runs: int, deep: bool = True) -> ChunkScan:
+    """Check every chunk of a results folder against the plan (its fingerprint and run count).
+
+    A chunk is good when its record runs/chunk-N.json exists, names this plan, chunk N and
+    the run ids the plan gives chunk N, and every file it lists is there with the recorded
+    size (and, if `deep`, the recorded SHA-256). A record of another plan, or a chunk number
+    the plan does not have, is foreign; anything else wrong (a zero-byte or truncated file, a
+    file copied over another, a runs file without its record) is damaged. Files whose names
+    are no chunk's are stray. Temporary files (being written, or left by a kill) are skipped.
+    """
+    out_dir = Path(out_dir)
+    n_chunks = chunk_count(n_runs)
+    scan = ChunkScan(set(), {}, {}, [], {})
+    records: dict[int, Path] = {}
+    tables: set[int] = set()
+    for sub in CHUNK_DIRS:
+        folder = out_dir / sub
+        if not folder.is_dir():
+            continue
+        for entry in sorted(folder.iterdir()):
+            name = entry.name
+            if ".tmp-" in name:
+                continue
+            if sub == RUNS_DIR and (m := RECORD_RE.fullmatch(name)):
+                records[int(m.group(1))] = entry
+            elif sub == RUNS_DIR and (m := CHUNK_RE.fullmatch(name)):
+                tables.add(int(m.group(1)))
+            elif not KNOWN_RE.fullmatch(name) or not entry.is_file() or entry.is_symlink():
+                scan.stray.append(entry)
+    for chunk in sorted(set(records) | tables):
+        name = f"{RUNS_DIR}/chunk-{chunk:06d}"
+        if chunk >= n_chunks:
+            scan.foreign[chunk] = f"{name}.parquet is not part of this plan ({n_chunks} chunks)"
+            continue
+        if chunk not in records:
+            scan.damaged[chunk] = f"{name}.parquet has no record {name}.json (unfinished)"
+            continue
+        try:
+            record = json.loads(records[chunk].read_text(encoding="utf-8"))
+            if not isinstance(record, dict) or not isinstance(record.get("files"), dict):
+                raise ValueError("not a chunk record")
+        except (OSError, ValueError) as exc:
+            scan.damaged[chunk] = f"{name}.json cannot be read ({exc})"
+            continue
+        if record.get("plan") != plan:
+            scan.foreign[chunk] = (f"{name}.json belongs to another study or version of it "
+                                   f"(plan {str(record.get('plan'))[:12]}, not {plan[:12]})")
+            continue
+        if record.get("chunk") != chunk or record.get("run_ids") != _expected_ids(n_runs, chunk):
+            scan.damaged[chunk] = (f"{name}.json describes chunk {record.get('chunk')!r} runs "
+                                   f"{record.get('run_ids')!r}, not runs "
+                                   f"{_expected_ids(n_runs, chunk)}")
+            continue
+        why = _check_files(out_dir, record["files"], deep)
+        if f"{name}.parquet" not in record["files"]:
+            why = why or f"{name}.json does not list {name}.parquet"
+        if why:
+            scan.damaged[chunk] = why
+        else:
+            scan.good.add(chunk)
+            scan.records[chunk] = record
+    return scan
+
+
+def _check_files(out_dir: Path, files: dict, deep: bool) -> str | None:
+    for rel, meta in files.items():
+        parts = Path(rel).parts
+        if len(parts) != 2 or parts[0] not in CHUNK_DIRS or not KNOWN_RE.fullmatch(parts[1]):
+            return f"its record lists {rel!r}, which is no chunk file"
+        path = out_dir / rel
+        try:
+            size = path.lstat().st_size if not path.is_symlink() else -1
+        except OSError:
+            return f"{rel} is missing"
+        if size < 0:
+            return f"{rel} is a symbolic link"
+        if not isinstance(meta, dict) or size != meta.get("bytes"):
+            written = meta.get("bytes") if isinstance(meta, dict) else None
+            written = f"{written:,}" if isinstance(written, int) else repr(written)
+            return (f"{rel} has {size:,} bytes, not the {written} written (truncated or "
+                    "replaced)")
+        if deep and safeio.sha256(path) != meta.get("sha256"):
+            return f"{rel} has changed since it was written (its SHA-256 differs)"
+    return None
+
+
+def done_chunks(out_dir: Path, plan: str | None = None, n_runs: int | None = None,
+                deep: bool = False) -> set[int]:
+    """Chunks finished and intact (scan_chunks); the plan is read from the manifest when not
+    given. A folder of an older kuayu (no chunk records) counts its runs files."""
+    out_dir = Path(out_dir)
+    if plan is None or n_runs is None:
+        try:
+            manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+            plan, n_runs = manifest["fingerprint"], int(manifest["runs"]["total"])
+            legacy = manifest.get("format") is None
+        except (OSError, ValueError, KeyError, TypeError):
+            return set()
+        if legacy:
+            return {int(m.group(1)) for p in (out_dir / RUNS_DIR).glob("chunk-*.parquet")
+                    if (m := CHUNK_RE.fullmatch(p.name))}
+    return scan_chunks(out_dir, plan, n_runs, deep).good
+
+
+def discard_chunk(out_dir: Path, chunk_id: int, n_runs: int) -> None:
+    """Remove every file of a chunk (record first, so it never looks done meanwhile)."""
+    out_dir = Path(out_dir)
+    record_path(out_dir, chunk_id).unlink(missing_ok=True)
+    name = f"chunk-{chunk_id:06d}.parquet"
+    for sub in CHUNK_DIRS:
+        (out_dir / sub / name).unlink(missing_ok=True)
+    (out_dir / ACCOUNTS_DIR / f"regions-{chunk_id:06d}.json").unlink(missing_ok=True)
+    first, last = _expected_ids(n_runs, chunk_id) if chunk_id < chunk_count(n_runs) else (0, -1)
+    for run_id in range(first, last + 1):
+        (out_dir / CITIES_DIR / f"region-{run_id:06d}.json").unlink(missing_ok=True)
+
+
+def _changes(old: dict, scenario: Scenario) -> str:
+    """What differs between the study in a folder (its manifest) and `scenario`, in words."""
+    before, now = old.get("inputs") or {}, scenario.inputs
+    changed = [f for f in sorted(set(before) | set(now)) if before.get(f) != now.get(f)]
+    if changed:
+        return ("its input file" + ("s " if len(changed) > 1 else " ") + ", ".join(changed)
+                + (" have" if len(changed) > 1 else " has") + " changed since it was run")
+    version = (old.get("versions") or {}).get("kuayu")
+    if version != sim.__version__:
+        return f"it was computed by kuayu {version}, this is kuayu {sim.__version__}"
+    return "its settings, sweep, seed or replications differ"
 
 
 def prepare(scenario: Scenario, out_dir: Path, overwrite: bool,
@@ -254,23 +444,25 @@ def prepare(scenario: Scenario, out_dir: Path, overwrite: bool,
     manifest = out_dir / MANIFEST
     if manifest.exists():
         try:
-            old = json.loads(manifest.read_text(encoding="utf-8")).get("fingerprint")
-        except (OSError, json.JSONDecodeError):
-            old = None
-        if old != scenario.fingerprint():
+            old = json.loads(manifest.read_text(encoding="utf-8"))
+            old = old if isinstance(old, dict) else {}
+        except (OSError, ValueError):
+            old = {}
+        if old.get("fingerprint") != scenario.fingerprint():
             if not overwrite:
                 raise StudyConflict(
                     f"{out_dir} holds results of a different version of scenario "
-                    f"'{scenario.name}'; pass --overwrite to replace them, or --out DIR for a "
-                    "new folder")
+                    f"'{scenario.name}': {_changes(old, scenario)}; pass --overwrite to "
+                    "replace them, or --out DIR for a new folder")
             for sub in CHUNK_DIRS:
                 shutil.rmtree(out_dir / sub, ignore_errors=True)
     elif out_dir.exists() and not overwrite and any(
             p.name not in CHUNK_DIRS and not p.name.startswith(MANIFEST + ".tmp")
-            for p in out_dir.iterdir()):
+            and not p.name.startswith(safeio.LOCK) for p in out_dir.iterdir()):
         raise StudyConflict(f"{out_dir} exists and is not a kuayu results folder; choose "
                             "another --out or pass --overwrite")
     for sub in (RUNS_DIR, SERIES_DIR):
+        safeio.check_inside(out_dir, out_dir / sub / "x")
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
     if shard is None:
         _remove_temporaries(out_dir)
@@ -283,10 +475,19 @@ def _remove_temporaries(out_dir: Path) -> None:
             stale.unlink(missing_ok=True)
 
 
-def _ignore_sigint() -> None:
+def _ignore_sigint(parent: int | None = None) -> None:
     """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers itself), so a
-    worker never prints a traceback of its own."""
+    worker never prints a traceback of its own. On Linux a worker is also killed the moment its
+    parent dies (kill -9, the OOM killer), instead of idling on for a minute or more."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None and sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the parent died before the line above
+            os._exit(1)
 
 
 @contextlib.contextmanager
@@ -294,6 +495,7 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """Spawned worker processes, stopped at once when the run is interrupted or fails: the
     chunks they were computing are not on disk and are simply computed again on resume."""
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_sigint,
+                               initargs=(os.getpid(),),
                                mp_context=multiprocessing.get_context("spawn"))
     try:
         yield pool
@@ -308,15 +510,25 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
 
 @contextlib.contextmanager
 def _sigint_ignored() -> Iterator[None]:
-    """Processes started inside ignore Ctrl-C (an ignored signal stays ignored across exec)."""
-    if threading.current_thread() is not threading.main_thread():
+    """Processes started inside never see Ctrl-C (SIGINT is blocked in the threads that start
+    them, and a blocked signal stays blocked across fork and exec), while this process notes a
+    Ctrl-C pressed meanwhile and raises KeyboardInterrupt once the block ends: start-up can be
+    interrupted, never half-way, and never ends as if nothing happened."""
+    if threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "pthread_sigmask"):
         yield
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    pressed: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        time.sleep(0)  # let a signal that was pending reach the recorder
         signal.signal(signal.SIGINT, previous)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 @contextlib.contextmanager
@@ -387,27 +599,75 @@ def _drain(executor: Executor, tasks: Iterator[tuple], window: int, progress: Pr
         raise
 
 
+def shard_lock(shard: tuple[int, int] | None) -> str:
+    return safeio.LOCK if shard is None else f"{safeio.LOCK}-shard-{shard[0]}-of-{shard[1]}"
+
+
+def study_lock(out_dir: Path, shard: tuple[int, int] | None = None):
+    """The lock of a results folder: a whole run (or a merge) excludes every other writer; a
+    shard excludes a whole run and the same shard, not the other shards of a job array."""
+    out_dir = Path(out_dir)
+    if shard is None:
+        others = tuple(p.name for p in out_dir.glob(f"{safeio.LOCK}-shard-*"))
+    else:
+        others = (safeio.LOCK,)
+    return safeio.folder_lock(out_dir, shard_lock(shard), others, notice=log.warning)
+
+
+def open_folder(out_dir: Path) -> None:
+    """Make the results folder (and its parents), refusing links inside it."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "exists and is not a folder", str(out_dir))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    safeio.refuse_links(out_dir)
+
+
 def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Executor | None = None,
             shard: tuple[int, int] | None = None, overwrite: bool = False,
             quiet: bool = False, command: Iterable[str] = ()) -> dict[str, Any]:
     """Run every missing chunk of the plan (or of one shard) and write the manifest.
 
-    Returns the manifest. Raises StudyConflict for a folder holding another scenario and
-    WorkerLost when a worker process dies; lets KeyboardInterrupt through. In every case the
-    finished chunks are safely on disk and the manifest says how far the run got.
+    Returns the manifest. Raises StudyConflict for a folder holding another scenario (or
+    chunks of another plan), UnsafeFolder for a folder another process is writing or with
+    links inside, and WorkerLost when a worker process dies; lets KeyboardInterrupt through.
+    In every case the finished chunks are safely on disk and the manifest says how far the
+    run got. Damaged chunks (truncated, changed, unfinished) are removed and computed again.
     """
     out_dir = Path(out_dir)
+    open_folder(out_dir)
+    with study_lock(out_dir, shard):
+        return _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet,
+                        command)
+
+
+def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, command):
     prepare(scenario, out_dir, overwrite, shard)
+    plan = scenario.fingerprint()
     n_runs = scenario.n_runs
     n_chunks = chunk_count(n_runs)
     mine = [i for i in range(n_chunks) if shard is None or i % shard[1] == shard[0]]
-    finished = done_chunks(out_dir)
+    scan = scan_chunks(out_dir, plan, n_runs, deep=True)
+    _report_strays(scan)
+    foreign = {i: why for i, why in scan.foreign.items() if shard is None or i in set(mine)}
+    if foreign and not overwrite:
+        raise StudyConflict(
+            f"{out_dir} holds chunks that are not of this study: "
+            + "; ".join(f"chunk {i}: {why}" for i, why in sorted(foreign.items())[:5])
+            + "; pass --overwrite to replace them, or --out DIR for a new folder")
+    redo = {**scan.damaged, **foreign}
+    for i, why in sorted(redo.items()):
+        if shard is None or i in set(mine):  # another shard's chunk may be being written
+            log.warning(f"chunk {i} is damaged and will be computed again: {why}")
+            discard_chunk(out_dir, i, n_runs)
+    finished = scan.good
     todo = set(mine) - finished
-    manifest = write_manifest(scenario, out_dir, n_chunks, command, status="running")
+    manifest = write_manifest(scenario, out_dir, n_chunks, command, status="running",
+                              done=len(finished))
     where = str(out_dir.resolve())  # workers may run elsewhere (a dask cluster)
     cities = bool(getattr(scenario, "record_cities", False))
-    tasks = ((i, specs, scenario.seed, scenario.record_series, where, cities)
-             for i, specs in iter_chunks(scenario) if i in todo)
+    tasks = ((i, specs, scenario.seed, scenario.record_series, where, cities, plan,
+              scenario.inputs) for i, specs in iter_chunks(scenario) if i in todo)
 
     progress = Progress(sum(chunk_runs(n_runs, i) for i in mine), quiet=quiet)
     progress.advance(sum(chunk_runs(n_runs, i) for i in mine if i in finished))
@@ -422,8 +682,8 @@ def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Execu
                 progress.advance(run_chunk(*args)[1])
         else:
             _drain(executor, tasks, _window(executor, workers), progress)
-    except KeyboardInterrupt:
-        status = "interrupted"
+    except (KeyboardInterrupt, OSError, InputChanged):
+        status = "interrupted"  # Ctrl-C, the disk (full, read-only, gone), an edited input
         raise
     except BaseException as exc:
         if not _worker_died(exc):
@@ -432,10 +692,15 @@ def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Execu
         lost = exc
     finally:
         progress.close()
-        n_done = len(done_chunks(out_dir))
-        manifest = write_manifest(scenario, out_dir, n_chunks, command,
-                                  status="complete" if n_done >= n_chunks else status,
-                                  seconds=time.perf_counter() - started, previous=manifest)
+        n_done = len(scan_chunks(out_dir, plan, n_runs, deep=False).good)
+        try:
+            manifest = write_manifest(scenario, out_dir, n_chunks, command,
+                                      status="complete" if n_done >= n_chunks else status,
+                                      seconds=time.perf_counter() - started,
+                                      previous=manifest, done=n_done)
+        except OSError:
+            if status not in ("interrupted", "failed"):
+                raise  # otherwise the first error is the one to report
     if lost is not None:
         raise WorkerLost(
             "a worker process died before finishing its chunk (killed, or out of memory?): "
@@ -449,14 +714,80 @@ def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Execu
     return manifest
 
 
+def _report_strays(scan: ChunkScan) -> None:
+    if scan.stray:
+        shown = ", ".join(f"{p.parent.name}/{p.name}" for p in scan.stray[:5])
+        more = f" and {len(scan.stray) - 5} more" if len(scan.stray) > 5 else ""
+        log.warning(f"ignored (not chunks of this study): {shown}{more}")
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
-    path = Path(folder) / MANIFEST
-    if not path.is_file():
+    """The manifest of a results folder, checked: DamagedResults (exit 2) when it cannot be
+    read or lacks what every kuayu manifest has."""
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not folder.is_dir() or (not path.is_file() and not path.is_symlink()):
         raise FileNotFoundError(f"{folder} is not a results folder (no {MANIFEST})")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise StudyConflict(f"{path} cannot be read ({exc})") from None
+        manifest = json.loads(safeio.read_text(path, limit=50 * safeio.MAX_FILE_BYTES,
+                                               what="manifest"))
+    except (safeio.InputError, ValueError) as exc:
+        raise DamagedResults(f"{path} cannot be read ({exc}); it is damaged or not a "
+                             "kuayu manifest") from None
+    problems = []
+    if not isinstance(manifest, dict):
+        problems.append(f"expected a JSON object, found {type(manifest).__name__}")
+    else:
+        runs = manifest.get("runs")
+        if not isinstance(manifest.get("name"), str):
+            problems.append("no study name")
+        if not isinstance(manifest.get("fingerprint"), str):
+            problems.append("no fingerprint")
+        if not isinstance(manifest.get("scenario"), dict) or \
+                not isinstance(manifest["scenario"].get("baseline"), str):
+            problems.append("no resolved scenario")
+        if not (isinstance(runs, dict) and all(
+                isinstance(runs.get(k), int) and not isinstance(runs.get(k), bool)
+                and runs.get(k) >= 1 for k in ("total", "chunks"))
+                and runs["chunks"] == chunk_count(runs["total"])):
+            problems.append("no valid run and chunk counts")
+        if not isinstance(manifest.get("sessions", []), list):
+            problems.append("sessions is not a list")
+        if not isinstance(manifest.get("status", ""), str):
+            problems.append("status is not text")
+        scenario = manifest.get("scenario")
+        if isinstance(scenario, dict) and not isinstance(scenario.get("swept", []), list):
+            problems.append("scenario.swept is not a list")
+    if problems:
+        raise DamagedResults(f"{path} is damaged or not a kuayu manifest: "
+                             + ", ".join(problems))
+    return manifest
+
+
+def check_folder(folder: Path, manifest: dict[str, Any], deep: bool = True) -> ChunkScan:
+    """Verify the chunks of a results folder against its manifest: DamagedResults if any
+    chunk is of another plan, or (for a study marked complete) damaged or missing. Stray
+    files are reported and ignored. For a folder of an older kuayu (no chunk records), every
+    well-named runs file counts."""
+    folder = Path(folder)
+    plan, n_runs = manifest["fingerprint"], manifest["runs"]["total"]
+    if manifest.get("format") is None:  # an older kuayu: no records to check
+        ids = done_chunks(folder)
+        return ChunkScan({i for i in ids if i < chunk_count(n_runs)}, {}, {}, [], {})
+    scan = scan_chunks(folder, plan, n_runs, deep=deep)
+    _report_strays(scan)
+    if scan.foreign:
+        raise DamagedResults(f"{folder} holds chunks that are not of its study ("
+                             + "; ".join(scan.problems(scan.foreign)[:5]) + "): remove them, "
+                             "or run the study again with --overwrite")
+    missing = set(range(chunk_count(n_runs))) - scan.good
+    if manifest.get("status") == "complete" and missing:
+        what = "; ".join(scan.problems(missing)[:5]) or f"chunks {_ranges(sorted(missing))} " \
+                                                       "are missing"
+        raise DamagedResults(f"{folder} is marked complete but {len(missing)} of "
+                             f"{chunk_count(n_runs)} chunks are damaged or missing ({what}); "
+                             "run the study again with the same command to compute them again")
+    return scan
 
 
 def _ranges(ids: list[int]) -> str:
@@ -475,10 +806,11 @@ def merge(folders: Iterable[str | Path], command: Iterable[str] = ()) -> dict[st
     """Join the shards of one study into the first folder and mark it complete.
 
     Shards that ran into the same folder need nothing but this check; shards that ran into
-    separate folders (same scenario fingerprint required) have their chunk files copied into
-    the first. Refuses, changing nothing, when any chunk is missing from all folders
-    (IncompleteResults) or a folder holds another scenario (StudyConflict). Returns the
-    first folder's updated manifest.
+    separate folders (same scenario fingerprint required) have their verified chunks copied
+    into the first (a damaged chunk of the first is replaced by a good copy). Refuses,
+    changing nothing, when any chunk is missing or damaged in all folders
+    (IncompleteResults), a folder holds another scenario (StudyConflict) or chunks of another
+    plan (DamagedResults). Returns the first folder's updated manifest.
     """
     folders = [Path(f) for f in folders]
     target = folders[0]
@@ -489,53 +821,77 @@ def merge(folders: Iterable[str | Path], command: Iterable[str] = ()) -> dict[st
         if m.get("fingerprint") != first.get("fingerprint"):
             what = (f"scenario '{m.get('name')}', not '{first.get('name')}'"
                     if m.get("name") != first.get("name") else
-                    f"another version of scenario '{m.get('name')}' (other settings, seed or "
-                    "replications)")
+                    f"another version of scenario '{m.get('name')}' (other settings, seed, "
+                    "replications or input files)")
             raise StudyConflict(f"cannot merge {folder} into {target}: it holds {what}; only "
                                 "shards of the same scenario can be merged")
         if folder.resolve() != target.resolve() and folder.resolve() not in \
                 [o.resolve() for o in others]:
             others.append(folder)
+    safeio.refuse_links(target)
+    with study_lock(target):
+        return _merge(folders, target, manifests, others, command)
+
+
+def _merge(folders, target, manifests, others, command) -> dict[str, Any]:
+    first = manifests[0]
     n_chunks = int(first["runs"]["chunks"])
-    have = done_chunks(target).union(*(done_chunks(f) for f in others))
+    unchecked = dict(first, status="partial")  # missing chunks are listed below, not here
+    scans = {target: check_folder(target, unchecked)}
+    for folder, m in zip(folders[1:], manifests[1:], strict=True):
+        if folder in others:
+            scans[folder] = check_folder(folder, dict(m, status="partial"))
+    have = set().union(*(scan.good for scan in scans.values()))
     missing = sorted(set(range(n_chunks)) - have)
     if missing:
+        damaged = [p for scan in scans.values() for p in scan.problems(missing)]
         raise IncompleteResults(
             f"cannot merge {', '.join(map(str, folders))}: {len(missing)} of {n_chunks} chunks "
-            f"are missing: {_ranges(missing)}. Run the shards that compute them (the same "
-            "command with --shard i/N), then merge again.")
+            f"are missing: {_ranges(missing)}"
+            + (f" (damaged: {'; '.join(damaged[:3])})" if damaged else "")
+            + ". Run the shards that compute them (the same command with --shard i/N), then "
+            "merge again.")
     copied = 0
-    for folder in others:
-        for sub in CHUNK_DIRS:
-            if not (folder / sub).is_dir():
-                continue
-            (target / sub).mkdir(parents=True, exist_ok=True)
-            for src in sorted((folder / sub).glob("*-*.*")):
-                if ".tmp-" in src.name:
-                    continue
-                dst = target / sub / src.name
-                if not dst.exists():
-                    tmp = dst.with_suffix(f".tmp-{os.getpid()}")
-                    shutil.copyfile(src, tmp)
-                    os.replace(tmp, dst)
-                    copied += sub == RUNS_DIR
+    for chunk in range(n_chunks):
+        if chunk in scans[target].good:
+            continue
+        source = next(f for f in others if chunk in scans[f].good)
+        record = scans[source].records.get(chunk)
+        discard_chunk(target, chunk, int(first["runs"]["total"]))
+        if record is None:  # an older kuayu's folder: the well-named files of the chunk
+            rels = [f"{sub}/{p.name}" for sub in CHUNK_DIRS
+                    for p in (source / sub).glob(f"*-{chunk:06d}.*")
+                    if KNOWN_RE.fullmatch(p.name)]
+        else:
+            rels = list(record["files"])
+        for rel in rels:
+            safeio.atomic_write(target / rel, functools.partial(_copy_from, source / rel),
+                                root=target)
+        if record is not None:
+            safeio.atomic_text(record_path(target, chunk), json.dumps(record, indent=1),
+                               root=target)
+        copied += 1
     _remove_temporaries(target)
-    sessions = [s for m in manifests for s in m.get("sessions", [])]
+    sessions = [s for m in manifests for s in m.get("sessions", []) if isinstance(s, dict)]
     sessions.append({"finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": 0.0,
                      "command": list(command),
                      "merged": [str(f) for f in folders], "chunks_copied": copied})
     manifest = dict(first, status="complete", sessions=sessions,
-                    runs=dict(first["runs"], chunks_done=len(done_chunks(target))))
+                    runs=dict(first["runs"], chunks_done=n_chunks))
+    check_folder(target, manifest, deep=False)
     _write_json(target / MANIFEST, manifest)
     return manifest
 
 
+def _copy_from(src: Path, fh) -> None:
+    with open(src, "rb") as source:
+        shutil.copyfileobj(source, fh)
+
+
 def _write_json(path: Path, data: dict) -> None:
     """Atomically, with a temporary name of this process (shards may write at once)."""
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str),
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    safeio.atomic_text(path, text, root=path.parent)
 
 
 def _git_commit() -> str | None:
@@ -548,7 +904,8 @@ def _git_commit() -> str | None:
 
 
 def write_manifest(scenario: Scenario, out_dir: Path, n_chunks: int, command: Iterable[str],
-                   status: str, seconds: float = 0.0, previous: dict | None = None) -> dict:
+                   status: str, seconds: float = 0.0, previous: dict | None = None,
+                   done: int | None = None) -> dict:
     """manifest.json: what ran, with which code and seeds, how long it took."""
     import importlib.metadata as md
 
@@ -565,14 +922,16 @@ def write_manifest(scenario: Scenario, out_dir: Path, n_chunks: int, command: It
     manifest = {
         "name": scenario.name,
         "status": status,
+        "format": FORMAT,
         "fingerprint": scenario.fingerprint(),
         "scenario_file": scenario.source,
+        "inputs": scenario.inputs,
         "scenario": scenario.resolved(),
         "seeds": {"root": scenario.seed, "replications": scenario.replications,
                   "rule": "replication r uses numpy.random.SeedSequence(root, spawn_key=(r,)), "
                           "split into hazard, sensing and behaviour streams"},
         "runs": {"total": scenario.n_runs, "chunks": n_chunks,
-                 "chunks_done": len(done_chunks(out_dir))},
+                 "chunks_done": done if done is not None else len(done_chunks(out_dir))},
         "versions": {"kuayu": sim.__version__, "python": platform.python_version(),
                      **{p: version(p) for p in ("mesa", "numpy", "pandas", "pyarrow",
                                                  "matplotlib")}},

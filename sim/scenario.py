@@ -12,6 +12,7 @@ import itertools
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,20 @@ from typing import Any
 import numpy as np
 import yaml
 
+from sim import safeio
 from sim.params import BY_PATH, lookup, resolve, suggest
 from sim.regimes import REGIMES
 
-NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # used with fullmatch
+# Names of studies and regimes (used with fullmatch): letters of any script, digits, '_' and
+# '-', starting with a letter or digit, at most 64 characters. They name folders, so the
+# characters no file system accepts (/ \ : * ? " < > |, controls, spaces) are excluded by
+# construction, and the device names Windows reserves are refused (name_problem).
+NAME_RE = re.compile(r"[^\W_][\w-]{0,63}")
+NAME_RULE = ("letters, digits, '_' or '-' (letters of any script, e.g. 长三角研究), starting "
+             "with a letter or digit, at most 64 characters")
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)),
+                    *(f"lpt{i}" for i in range(10))}
+MAX_MESSAGE = 400  # characters of a value shown in an error message
 TOP_KEYS = {
     "name": "the study's name; also the name of its results folder (letters, digits, _ and -)",
     "description": "free text shown in the report",
@@ -85,14 +96,46 @@ CHARTS = ("regime_comparison", "sweep_response", "timeseries", "heatmap", "trade
 DEFAULT_MAX_RUNS = 200_000
 MAX_RANGE_VALUES = 100_000  # one swept range; the whole plan is bounded by max_runs
 HARD_MAX_POINTS = 5_000_000  # sweep points built even with --yes (memory, not patience)
+HARD_MAX_RUNS = 50_000_000  # runs in one plan, even with --yes (and the most max_runs may say)
+MAX_MORRIS_LEVELS = 100  # SALib builds a grid of this many levels per parameter
 
 
 class ScenarioError(Exception):
     """All problems found in one scenario; str() lists them one per line."""
 
     def __init__(self, problems: list[str]):
+        # A value is quoted in its message; a huge one is cut (the message stays readable).
+        problems = [p if len(p) <= 2 * MAX_MESSAGE else
+                    f"{p[:MAX_MESSAGE]} ... ({len(p) - 2 * MAX_MESSAGE + 1:,} characters left "
+                    f"out) ... {p[-MAX_MESSAGE:]}" for p in problems]
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+def name_problem(name: object, names: str = "the results folder") -> str | None:
+    """Why `name` cannot name a study or regime (None if it can)."""
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        return f"expected {NAME_RULE} (it names {names}), found {name!r}"
+    if unicodedata.normalize("NFC", name) != name:
+        return (f"expected a name in Unicode normal form NFC (as typed on most systems), "
+                f"found {name!r}; retype it")
+    if name.lower() in WINDOWS_RESERVED:
+        return f"{name!r} is a device name on Windows and cannot name a folder there"
+    return None
+
+
+def coerce(path: str, value: Any) -> Any:
+    """The parameter's coerce (sim.params), refusing infinite numbers and numbers too large to
+    be one (an OverflowError is a ValueError here)."""
+    if isinstance(value, float) and math.isinf(value) and \
+            BY_PATH[path].kind in ("float", "int"):
+        raise ValueError(f"expected {BY_PATH[path].expected()} (a finite number), found "
+                         f"{value!r}")
+    try:
+        return BY_PATH[path].coerce(value)
+    except OverflowError:
+        raise ValueError(f"expected {BY_PATH[path].expected()}, found a number too large "
+                         f"({str(value)[:40]})") from None
 
 
 @dataclass(frozen=True)
@@ -134,18 +177,25 @@ class Scenario:
     record_cities: bool = False
     design: dict[str, Any] | None = None  # a morris or sobol sweep, for sim.sensitivity
     chart_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Files the runs read (region files), by absolute path, with their SHA-256: part of the
+    # fingerprint, so an edited region file never mixes with results computed on the old one.
+    inputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_runs(self) -> int:
         return len(self.regimes) * len(self.points) * self.replications
 
     def fingerprint(self) -> str:
-        """Hash of everything that changes results: a changed scenario never mixes with old
-        results (labels, charts and description do not count)."""
+        """Hash of everything that changes results: the resolved settings, the bytes of every
+        file the runs read (region files) and the model's version. A changed scenario never
+        mixes with old results (labels, charts and description do not count)."""
+        from sim import __version__
+
         key = {"seed": self.seed, "replications": self.replications, "params": self.params,
                "points": self.points, "record_series": self.record_series,
                "record_cities": self.record_cities,
-               "regimes": [(r.key, r.regime, r.settings) for r in self.regimes]}
+               "regimes": [(r.key, r.regime, r.settings) for r in self.regimes],
+               "inputs": sorted(self.inputs.values()), "model": __version__}
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
     def runs(self):
@@ -219,15 +269,14 @@ class _Lines:
 
 
 def read_yaml(path: Path) -> tuple[dict[str, Any], _Lines]:
-    """Safe-load a scenario file; syntax errors become a ScenarioError with the line."""
+    """Safe-load a scenario file within the limits of sim.safeio (a regular file of at most
+    10 MB, bounded nesting and alias expansion, 64-bit integers, UTF-8 text); syntax errors
+    become a ScenarioError with the line."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError([f"{path}: file not found"]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([f"{path}: cannot read: {exc}"]) from None
-    try:
-        data = yaml.safe_load(text)
+        text = safeio.read_text(path, what="scenario file")
+        data = safeio.load_yaml(text, str(path))
+    except safeio.InputError as exc:
+        raise ScenarioError([str(exc)]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
@@ -257,11 +306,18 @@ def _extend(data: dict, path: Path, seen: set[Path]) -> dict:
     parent_ref = data.pop("extends", None)
     if parent_ref is None:
         return data
-    if not isinstance(parent_ref, str):
+    if not isinstance(parent_ref, str) or not parent_ref:
         raise ScenarioError([f"{path}: extends: expected a file path, found {parent_ref!r}"])
+    if Path(parent_ref).suffix.lower() not in (".yaml", ".yml"):
+        # Only scenario files: an error about another kind of file would quote its contents.
+        raise ScenarioError([f"{path}: extends: expected a scenario file (.yaml or .yml), "
+                             f"found {parent_ref!r}"])
     parent = (path.parent / parent_ref).resolve()
     if parent in seen:
         raise ScenarioError([f"{path}: extends: circular reference to {parent_ref}"])
+    if len(seen) > safeio.MAX_EXTENDS:
+        raise ScenarioError([f"{path}: extends: a chain of more than {safeio.MAX_EXTENDS} "
+                             "files; extend fewer levels"])
     base, _ = read_yaml(parent)
     base = _extend(base, parent, seen | {parent})
     merged = dict(base)
@@ -293,6 +349,14 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         loc = f"{where}:{line}" if line else where
         problems.append(f"{loc}: {path}: {message}")
 
+    try:  # a mapping from Python (not read through sim.safeio) may hold a lone surrogate
+        json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        problems.append(f"{where}: text with a lone surrogate "
+                        f"(\\u{ord(exc.object[exc.start]):04x}), which cannot be written as "
+                        "UTF-8")
+    except (TypeError, ValueError, RecursionError):
+        pass  # reported key by key below
     for path, line in lines.duplicates:
         problems.append(f"{where}:{line}: {path}: duplicate key; YAML would keep only the last "
                         "one, so remove or rename one of them")
@@ -304,28 +368,31 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
     name = data.get("name")
     if name is None:
         bad("name", "missing; expected a name such as 'quickstart'")
-    elif not isinstance(name, str) or not NAME_RE.fullmatch(name):
-        bad("name", "expected letters, digits, '_' or '-' (it names the results folder), "
-                    f"found {name!r}")
+    elif name_problem(name):
+        bad("name", name_problem(name))
     description = data.get("description", "")
     if not isinstance(description, str):
         bad("description", f"expected text, found {description!r}")
 
-    def integer(key: str, default: int, low: int, given: int | None) -> int:
+    def integer(key: str, default: int, low: int, given: int | None, high: int) -> int:
         value = data.get(key, default) if given is None else given
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             bad(key, f"expected an integer >= {low}, found {value!r}")
             return default
+        if value > high:
+            bad(key, f"expected an integer >= {low} and at most {high:,}, found {value:,}")
+            return default
         return value
 
-    root_seed = integer("seed", 0, 0, seed)
-    reps = integer("replications", 10, 1, replications)
-    max_runs = integer("max_runs", DEFAULT_MAX_RUNS, 1, None)
+    root_seed = integer("seed", 0, 0, seed, 2**63 - 1)
+    reps = integer("replications", 10, 1, replications, HARD_MAX_RUNS)
+    max_runs = integer("max_runs", DEFAULT_MAX_RUNS, 1, None, HARD_MAX_RUNS)
 
     params = _check_params(data.get("params", {}), "params", bad)
     for path, value in overrides.items():
         try:
-            params[path] = lookup(path).coerce(value)
+            lookup(path)
+            params[path] = coerce(path, value)
         except KeyError as exc:
             problems.append(f"--set {path}: {exc.args[0]}")
         except ValueError as exc:
@@ -339,7 +406,9 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         bad("baseline", f"expected one of the study's regimes {keys}, found {baseline!r}"
                         f"{suggest(str(baseline), keys)}")
 
-    limit = HARD_MAX_POINTS if confirm_large else max_runs
+    # The file's max_runs raises the soft limit, never the hard ones (memory: HARD_MAX_POINTS
+    # sweep points are held; HARD_MAX_RUNS runs are planned, even with --yes).
+    limit = HARD_MAX_POINTS if confirm_large else min(max_runs, HARD_MAX_POINTS)
     points, swept, design = _check_sweep(data.get("sweep"), bad, root_seed, limit)
     for path in swept:
         if path in overrides:
@@ -371,22 +440,45 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
 
     # Every combination must resolve (contradictions between settings show up here).
     if not problems:
+        seen: set[str] = set()
         for reg in regimes:
             for point in points[:1000]:
                 try:
                     _check_world(resolve(reg.settings, params, point))
                 except ValueError as exc:
-                    problems.append(f"{where}: regime {reg.key}: {exc}")
+                    if str(exc) not in seen:  # a region file's problem is said once
+                        problems.append(f"{where}: regime {reg.key}: {exc}")
+                    seen.add(str(exc))
                     break
         total = len(regimes) * len(points) * reps
-        if total > max_runs and not confirm_large:
+        if total > HARD_MAX_RUNS:
+            problems.append(f"{where}: the plan has {total:,} runs, more than kuayu plans in "
+                            f"one study ({HARD_MAX_RUNS:,}, even with --yes); split it into "
+                            "several studies (e.g. one per regime or sweep range)")
+        elif total > max_runs and not confirm_large:
             problems.append(f"{where}: the plan has {total:,} runs, more than max_runs "
                             f"({max_runs:,}); raise max_runs in the file or pass --yes")
     if problems:
         raise ScenarioError(problems)
     return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
                     swept, kept["series"], charts, where, data, record_cities=kept["cities"],
-                    design=design, chart_options=chart_options)
+                    design=design, chart_options=chart_options,
+                    inputs=_input_files(regimes, params, points, swept))
+
+
+def _input_files(regimes, params, points, swept) -> dict[str, str]:
+    """The region files the runs will read (and a CSV's rivers file), with their SHA-256."""
+    sources = [r.settings for r in regimes] + [params]
+    if "region.file" in swept:
+        sources += points
+    names = {v for src in sources if isinstance(v := src.get("region.file"), str) and v}
+    out = {}
+    for name in sorted(names):
+        file = Path(name)
+        for f in (file, file.with_name(f"{file.stem}_rivers.csv")):
+            if f.is_file():
+                out[str(f.resolve())] = safeio.sha256(f)
+    return out
 
 
 def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, Any]]:
@@ -475,7 +567,7 @@ def _check_params(tree, at: str, bad) -> dict[str, Any]:
                       "see `python run.py list` for every parameter")
             continue
         try:
-            out[path] = BY_PATH[path].coerce(value)
+            out[path] = coerce(path, value)
         except ValueError as exc:
             bad(full, str(exc))
     return out
@@ -503,8 +595,8 @@ def _check_regimes(entries, bad) -> list[RegimeSpec]:
                                 f"expected one of {', '.join(REGIMES)}")
             continue
         key = entry.get("name", base)
-        if not isinstance(key, str) or not NAME_RE.fullmatch(key):
-            bad(f"{at}.name", f"expected letters, digits, '_' or '-', found {key!r}")
+        if name_problem(key, "files and columns"):
+            bad(f"{at}.name", name_problem(key, "files and columns"))
             continue
         if key in [s.key for s in specs]:
             bad(f"{at}.name", f"duplicate regime name {key!r}; give each variant its own name")
@@ -564,7 +656,7 @@ def _check_path_values(path: str, values: list, at: str, bad) -> list | None:
     out = []
     for i, value in enumerate(values):
         try:
-            out.append(BY_PATH[path].coerce(value))
+            out.append(coerce(path, value))
         except ValueError as exc:
             bad(f"{at}[{i}]", str(exc))
             return None
@@ -721,7 +813,7 @@ def _bounds(bounds, at: str, bad) -> dict[str, tuple[float, float]] | None:
             errors = []
             for v in pair:
                 try:
-                    BY_PATH[path].coerce(v)
+                    coerce(path, v)
                 except ValueError as exc:
                     errors.append(str(exc))
             for error in errors:
@@ -784,6 +876,10 @@ def _design(kind: str, body, at: str, bad, root_seed: int, limit: int = DEFAULT_
     if kind == "morris":
         r = _integer_option(body, "trajectories", at, bad, 2)
         levels = _integer_option(body, "levels", at, bad, 2, MORRIS_LEVELS)
+        if levels is not None and levels > MAX_MORRIS_LEVELS:
+            bad(f"{at}.levels", f"expected at most {MAX_MORRIS_LEVELS} levels (4 to 10 is "
+                                f"usual), found {levels:,}")
+            levels = None
         if levels is not None and levels % 2:
             bad(f"{at}.levels", f"expected an even number of levels (4, 6, 8, ...): the Morris "
                                 f"step is levels / (2 (levels - 1)) of the range, found {levels}")

@@ -59,9 +59,12 @@ LATE = {"name": "coordinated_late", "regime": "coordinated"}
 
 # --- top-level keys ---------------------------------------------------------------------------
 TOP: tuple[Key, ...] = (
-    Key("name", "text: letters, digits, `_` and `-`, at most 64, starting with a letter or digit",
-        REQUIRED,
-        "Names the results folder (`results/<name>/`) and the study in reports. Results of a "
+    Key("name", "text: letters (of any script), digits, `_` and `-`, at most 64, starting "
+        "with a letter or digit", REQUIRED,
+        "Names the results folder (`results/<name>/`) and the study in reports; `长三角研究` "
+        "is as good a name as `yangtze_study`. Spaces, dots, slashes and the other characters "
+        "some file system refuses are not allowed, nor the device names Windows reserves "
+        "(`CON`, `NUL`, `COM1` ...), so the folder name is safe on every OS. Results of a "
         "changed scenario are never mixed with old ones under the same name: the run is refused "
         "unless you pass `--overwrite` or choose another `--out`.",
         {"name": "my_study"}),
@@ -71,14 +74,16 @@ TOP: tuple[Key, ...] = (
     Key("extends", "path of a scenario file, relative to this file", "none",
         "Start from another scenario: its keys apply unless this file sets them, except "
         "`params`, which are merged path by path (this file wins). Chains are allowed, cycles "
-        "are refused. Read only from files, not from a mapping passed to `sim.run_study`.",
+        "are refused, and so are chains of more than 20 files and anything but a regular "
+        "`.yaml`/`.yml` file of at most 10 MB. Read only from files, not from a mapping passed "
+        "to `sim.run_study`.",
         {"extends": "quickstart.yaml"}),
-    Key("seed", "integer >= 0", "0",
+    Key("seed", "integer in [0, 2^63 - 1]", "0",
         "Root seed. Replication r of every regime and sweep point gets the same seed derived "
         "from it (common random numbers, so comparisons are paired); the same seed gives the "
         "same results bit for bit, whatever `--workers`. Command line: `--seed N`.",
         {"seed": 20240601}),
-    Key("replications", "integer >= 1", "10",
+    Key("replications", f"integer in [1, {scenario.HARD_MAX_RUNS:,}]", "10",
         "Runs per regime and sweep point. Command line: `--replications N`.",
         {"replications": 30}),
     Key("regimes", "non-empty list of preset names or regime entries (next table)",
@@ -132,9 +137,12 @@ TOP: tuple[Key, ...] = (
         "`python run.py plot` uses the same options.",
         {"chart_options": {"timeseries": {"panels": ["mean_trust", "cooperation"]},
                            "regime_comparison": {"outcomes": ["total_loss", "mean_trust"]}}}),
-    Key("max_runs", "integer >= 1", f"{DEFAULT_MAX_RUNS}",
+    Key("max_runs", f"integer in [1, {scenario.HARD_MAX_RUNS:,}]", f"{DEFAULT_MAX_RUNS}",
         "A safety limit: a plan (regimes x sweep points x replications) larger than this is "
-        "refused before anything runs, unless you raise it here or pass `--yes`.",
+        "refused before anything runs, unless you raise it here or pass `--yes`. It cannot "
+        f"lift the hard limits: at most {scenario.HARD_MAX_POINTS:,} sweep points and "
+        f"{scenario.HARD_MAX_RUNS:,} runs in one study, even with `--yes` (see "
+        "[engine.md](engine.md#input-limits)).",
         {"max_runs": 500000}),
 )
 
@@ -233,7 +241,8 @@ SWEEP_OPTIONS: tuple[Key, ...] = (
     Key("sweep.morris.trajectories", "integer >= 2", REQUIRED,
         "Number of trajectories r (10 to 50 is usual); each has k + 1 points.",
         _sweep("morris", {**MORRIS, "trajectories": 20})),
-    Key("sweep.morris.levels", "even integer >= 2", str(getattr(scenario, "MORRIS_LEVELS", 4)),
+    Key("sweep.morris.levels", f"even integer in [2, {scenario.MAX_MORRIS_LEVELS}]",
+        str(getattr(scenario, "MORRIS_LEVELS", 4)),
         "Grid levels p of each range; a step moves a parameter by p / (2 (p - 1)) of its "
         "range. An integer parameter needs high - low >= p - 1.",
         _sweep("morris", {**MORRIS, "levels": 6})),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from sim import analysis, runner
+from sim import analysis, runner, safeio
 from sim.scenario import Scenario, load
 
 DEFAULT_ROOT = Path("results")
@@ -32,10 +31,12 @@ class Results:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        manifest = self.path / runner.MANIFEST
-        if not manifest.exists():
-            raise FileNotFoundError(f"{self.path} is not a results folder (no {runner.MANIFEST})")
-        self.manifest: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
+        # The manifest is checked (DamagedResults if unreadable or foreign) and so is every
+        # chunk (sizes and SHA-256 against its record): chunks of another plan, or missing or
+        # damaged chunks of a study marked complete, are refused; only verified chunks are read.
+        self.manifest: dict[str, Any] = runner.read_manifest(self.path)
+        safeio.refuse_links(self.path)  # nothing written for it may leave the folder
+        self._scan = runner.check_folder(self.path, self.manifest)
         self._runs: pd.DataFrame | None = None
         self._series: pd.DataFrame | None = None
 
@@ -55,15 +56,40 @@ class Results:
     def runs(self) -> pd.DataFrame:
         """One row per run (parameters and outcomes), sorted by run id."""
         if self._runs is None:
-            self._runs = _read_chunks(self.path / runner.RUNS_DIR).sort_values(
+            self._runs = _read_chunks(self._files(runner.RUNS_DIR)).sort_values(
                 "run_id", ignore_index=True)
+            self._check_run_ids(self._runs)
         return self._runs
+
+    @property
+    def chunks_done(self) -> int:
+        """Chunks of the plan that are on disk and verified (of manifest['runs']['chunks'])."""
+        return len(self._scan.good)
+
+    def _files(self, sub: str) -> list[Path]:
+        """The verified chunk files of one kind (runs, series, ...), in chunk order."""
+        names = [f"chunk-{i:06d}.parquet" for i in sorted(self._scan.good)]
+        if self._scan.records:
+            names = [n for n in names if f"{sub}/{n}" in
+                     self._scan.records[int(n[6:12])]["files"]]
+        return [p for n in names if (p := self.path / sub / n).is_file()]
+
+    def _check_run_ids(self, runs: pd.DataFrame) -> None:
+        """A complete study has every run of its plan exactly once."""
+        total = int(self.manifest["runs"]["total"])
+        ids = runs["run_id"].to_numpy()
+        if self.manifest.get("status") == "complete" and (
+                len(ids) != total or (ids != range(total)).any()):
+            raise runner.DamagedResults(
+                f"{self.path}: the chunks hold {len(ids):,} rows for {total:,} runs "
+                f"({int(pd.Series(ids).duplicated().sum()):,} duplicated run ids); run the "
+                "study again to recompute the damaged chunks")
 
     @property
     def series(self) -> pd.DataFrame | None:
         """Per-step series of every run (long format), or None if not recorded."""
-        if self._series is None and any((self.path / runner.SERIES_DIR).glob("*.parquet")):
-            self._series = _read_chunks(self.path / runner.SERIES_DIR).sort_values(
+        if self._series is None and self._files(runner.SERIES_DIR):
+            self._series = _read_chunks(self._files(runner.SERIES_DIR)).sort_values(
                 ["run_id", "step"], ignore_index=True)
         return self._series
 
@@ -72,19 +98,19 @@ class Results:
         """Per-city accounts at the end of every run (one row per run and city: run_id, city,
         city_id, name_en, name_zh, population_m, lon, lat and sim.model.ACCOUNTS), or None
         for a results folder written before they were recorded."""
-        folder = self.path / runner.ACCOUNTS_DIR
-        if not any(folder.glob("chunk-*.parquet")):
+        files = self._files(runner.ACCOUNTS_DIR)
+        if not files:
             return None
-        return _read_chunks(folder).sort_values(["run_id", "city"], ignore_index=True)
+        return _read_chunks(files).sort_values(["run_id", "city"], ignore_index=True)
 
     @functools.cached_property
     def trust(self) -> pd.DataFrame | None:
         """The final trust matrix of every run in long form (run_id, truster, trusted, trust:
         how much city `truster` trusts city `trusted`), or None if not recorded."""
-        folder = self.path / runner.TRUST_DIR
-        if not any(folder.glob("chunk-*.parquet")):
+        files = self._files(runner.TRUST_DIR)
+        if not files:
             return None
-        return _read_chunks(folder).sort_values(["run_id", "truster", "trusted"],
+        return _read_chunks(files).sort_values(["run_id", "truster", "trusted"],
                                                 ignore_index=True)
 
     def trust_matrix(self, run_id: int):
@@ -101,7 +127,8 @@ class Results:
     def regions(self) -> dict[int, dict] | None:
         """The region (names, places, sizes, rivers, incidents) of replication 0 of every regime
         and sweep point, by run id, or None if not recorded."""
-        files = sorted((self.path / runner.ACCOUNTS_DIR).glob("regions-*.json"))
+        files = [p for i in sorted(self._scan.good)
+                 if (p := self.path / runner.ACCOUNTS_DIR / f"regions-{i:06d}.json").is_file()]
         if not files:
             return None
         out: dict[int, dict] = {}
@@ -111,10 +138,18 @@ class Results:
 
     @functools.cached_property
     def cities(self):
-        """Per-city series and regions of the recorded runs (sim.maps.load), or None."""
-        from sim import maps
-
-        return maps.load(self.path)
+        """Per-city series and regions of the recorded runs (what sim.maps.load gives, read
+        from the verified chunks only), or None."""
+        files = self._files(runner.CITIES_DIR)
+        if not files:
+            return None
+        frame = pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
+        regions = {}
+        for run_id in sorted(frame["run_id"].unique()):
+            path = self.path / runner.CITIES_DIR / f"region-{int(run_id):06d}.json"
+            if path.is_file():
+                regions[int(run_id)] = json.loads(path.read_text(encoding="utf-8"))
+        return frame, regions
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -149,20 +184,17 @@ class Results:
 
 
 def _atomic_csv(table: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    table.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    safeio.atomic_write(path, lambda fh: table.to_csv(fh, index=False), root=path.parent)
 
 
 def _write_resolved(out_dir: Path, resolved: dict[str, Any]) -> None:
-    path = out_dir / "scenario.resolved.yaml"
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(yaml.safe_dump(resolved, allow_unicode=True, sort_keys=False),
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    safeio.atomic_text(out_dir / "scenario.resolved.yaml",
+                       yaml.safe_dump(resolved, allow_unicode=True, sort_keys=False),
+                       root=out_dir)
 
 
 def _finalise(results: Results, charts: bool, langs: tuple[str, ...]) -> Results:
+    safeio.refuse_links(results.path)  # tables, charts and reports never leave the folder
     results.write_tables()
     if charts:  # the report embeds the figures, so it comes with them
         for lang in langs:
@@ -173,10 +205,9 @@ def _finalise(results: Results, charts: bool, langs: tuple[str, ...]) -> Results
     return results
 
 
-def _read_chunks(folder: Path) -> pd.DataFrame:
-    files = sorted(folder.glob("chunk-*.parquet"))
+def _read_chunks(files: list[Path]) -> pd.DataFrame:
     if not files:
-        raise FileNotFoundError(f"no result chunks in {folder}")
+        raise FileNotFoundError("no verified result chunks in this results folder")
     return pd.concat([pq.read_table(f).to_pandas() for f in files], ignore_index=True)
 
 

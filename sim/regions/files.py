@@ -1,13 +1,19 @@
 """A user's own region: a YAML file in the preset schema, or a CSV of cities (plus an optional
-`<name>_rivers.csv` beside it with from,to,travel_hours,attenuation)."""
+`<name>_rivers.csv` beside it with from,to,travel_hours,attenuation).
+
+Both are read within the limits of sim.safeio (regular files of at most 10 MB, bounded YAML)
+and every value is checked by sim.regions.presets.region_from_mapping, with the file and the
+line of the row or key at fault."""
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import yaml
 
+from sim import safeio
 from sim.regions import Region
 from sim.regions.presets import region_from_mapping
 
@@ -20,39 +26,63 @@ def load_region_file(path: str) -> Region:
     if not path:
         raise ValueError("region.file: expected the path of a .yaml or .csv file of cities "
                          "(needed because region.kind is 'file')")
-    if not file.is_file():
+    if not file.exists():
         raise ValueError(f"region.file: file not found: {path}")
-    if file.suffix.lower() in (".yaml", ".yml"):
+    suffix = file.suffix.lower()
+    if suffix not in (".yaml", ".yml", ".csv"):
+        raise ValueError(f"region.file: expected a .yaml or .csv file, found {path}")
+    try:
+        text = safeio.read_text(file, what="region file")
+    except safeio.InputError as exc:
+        raise ValueError(f"region.file: {exc}") from None
+    if suffix in (".yaml", ".yml"):
+        from sim.scenario import _Lines
+
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+            data = safeio.load_yaml(text, str(file))
+        except safeio.InputError as exc:
+            raise ValueError(str(exc)) from None
         except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML: {exc}") from None
-        return region_from_mapping(data, str(file))
-    if file.suffix.lower() == ".csv":
-        cities = _read_csv(file, CITY_COLUMNS, numeric=("lat", "lon", "population_m",
-                                                        "gdp_tn_cny"))
-        data = {"name": file.stem, "cities": cities, "sources": {"file": str(file)}}
-        rivers = file.with_name(f"{file.stem}_rivers.csv")
-        if rivers.exists():
-            data["rivers"] = _read_csv(rivers, RIVER_COLUMNS,
-                                       numeric=("travel_hours", "attenuation"))
-        return region_from_mapping(data, str(file))
-    raise ValueError(f"region.file: expected a .yaml or .csv file, found {path}")
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark else ""
+            raise ValueError(f"{path}{where}: not valid YAML: "
+                             f"{getattr(exc, 'problem', None) or exc}") from None
+        return region_from_mapping(data, str(file), _Lines(text).at)
+    lines: dict[str, int] = {}
+    cities = _read_csv(file, text, CITY_COLUMNS, ("lat", "lon", "population_m", "gdp_tn_cny"),
+                       "cities", lines)
+    data = {"name": file.stem, "cities": cities, "sources": {"file": str(file)}}
+    rivers = file.with_name(f"{file.stem}_rivers.csv")
+    if rivers.exists():
+        try:
+            rivers_text = safeio.read_text(rivers, what="rivers file")
+        except safeio.InputError as exc:
+            raise ValueError(f"region.file: {exc}") from None
+        data["rivers"] = _read_csv(rivers, rivers_text, RIVER_COLUMNS,
+                                   ("travel_hours", "attenuation"), "rivers", lines)
+    where = {"cities": str(file), "rivers": str(rivers)}
+
+    def line_of(key: str) -> int | None:
+        return lines.get(key.split(".")[0])
+
+    return region_from_mapping(data, str(file), line_of, files=where)
 
 
-def _read_csv(file: Path, columns: tuple[str, ...], numeric: tuple[str, ...]) -> list[dict]:
-    with file.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{file}: missing columns {missing}; expected {', '.join(columns)}")
-        rows = []
-        for line, row in enumerate(reader, start=2):
-            for col in numeric:
-                try:
-                    row[col] = float(row[col])
-                except (TypeError, ValueError):
-                    raise ValueError(f"{file}:{line}: {col}: expected a number, found "
-                                     f"{row[col]!r}") from None
-            rows.append(row)
+def _read_csv(file: Path, text: str, columns: tuple[str, ...], numeric: tuple[str, ...],
+              key: str, lines: dict[str, int]) -> list[dict]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"{file}:1: missing columns {missing}; expected {', '.join(columns)}")
+    rows = []
+    for i, row in enumerate(reader):
+        line = reader.line_num
+        lines[f"{key}[{i}]"] = line
+        for col in numeric:
+            try:
+                row[col] = float(row[col])
+            except (TypeError, ValueError):
+                raise ValueError(f"{file}:{line}: {col}: expected a number, found "
+                                 f"{row[col]!r}") from None
+        rows.append(row)
     return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from pathlib import Path
 
@@ -23,29 +24,59 @@ def load_preset(name: str) -> Region:
     return region_from_mapping(data, str(path))
 
 
-def region_from_mapping(data: dict, where: str) -> Region:
-    """Build a Region from the preset schema (docs/regions.md); ValueError names what is wrong."""
-    problems = []
+# What each number of a region must be: (low, high, low inclusive?, what it is).
+RANGES = {
+    "lat": (-90.0, 90.0, True, "a latitude in degrees"),
+    "lon": (-180.0, 180.0, True, "a longitude in degrees"),
+    "population_m": (0.0, 1000.0, False, "a population in millions"),
+    "gdp_tn_cny": (0.0, 1000.0, False, "a GDP in trillion CNY"),
+    "travel_hours": (0.0, 10_000.0, False, "a travel time in hours"),
+    "attenuation": (0.0, 1.0, True, "a share kept along the reach"),
+    "share": (0.0, 1.0, True, "a share of the dependent's services"),
+}
+
+
+def _number_problem(key: str, value) -> str | None:
+    """Why `value` is not an acceptable `key` (RANGES), or None."""
+    low, high, closed, what = RANGES[key]
+    bound = f"{'[' if closed else '('}{low:g}, {high:g}]"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"expected {what}, a number in {bound}, found {value!r}"
+    if not math.isfinite(value) or value > high or value < low or (value == low and not closed):
+        return f"expected {what}, a finite number in {bound}, found {value!r}"
+    return None
+
+
+def region_from_mapping(data: dict, where: str, line_of=None, files: dict | None = None
+                        ) -> Region:
+    """Build a Region from the preset schema (docs/regions.md); ValueError names every problem:
+    the file, the line (when `line_of(key path)` knows it), the key path, what was expected
+    and what was found. Numbers are range-checked (RANGES): a NaN, infinite, negative or
+    impossible value never reaches the model."""
+    problems: list[str] = []
+
+    def bad(key: str, message: str) -> None:
+        file = (files or {}).get(key.split("[")[0], where)
+        line = line_of(key) if line_of else None
+        problems.append(f"{file}{f':{line}' if line else ''}: {key}: {message}")
+
     cities = data.get("cities") if isinstance(data, dict) else None
     if not isinstance(cities, list) or not cities:
         raise ValueError(f"{where}: cities: expected a non-empty list of cities")
-    fields = {"id": str, "lat": float, "lon": float, "population_m": float, "gdp_tn_cny": float}
     rows = []
     for i, city in enumerate(cities):
         if not isinstance(city, dict):
-            problems.append(f"{where}: cities[{i}]: expected a mapping, found {city!r}")
+            bad(f"cities[{i}]", f"expected a mapping, found {city!r}")
             continue
         row = {}
-        for key, typ in fields.items():
+        for key in ("id", "lat", "lon", "population_m", "gdp_tn_cny"):
             value = city.get(key)
-            ok = isinstance(value, str) if typ is str else (
-                isinstance(value, int | float) and not isinstance(value, bool))
-            if not ok:
-                problems.append(f"{where}: cities[{i}].{key}: expected "
-                                f"{'text' if typ is str else 'a number'}, found {value!r}")
+            if key == "id":
+                if not isinstance(value, str) or not value.strip():
+                    bad(f"cities[{i}].id", f"expected text, found {value!r}")
+            elif (why := _number_problem(key, value)) is not None:
+                bad(f"cities[{i}].{key}", why)
             row[key] = value
-        if ok and isinstance(row.get("population_m"), int | float) and row["population_m"] <= 0:
-            problems.append(f"{where}: cities[{i}].population_m: expected > 0")
         rows.append((row, city))
     if problems:
         raise ValueError("\n".join(problems))
@@ -56,23 +87,36 @@ def region_from_mapping(data: dict, where: str) -> Region:
     index = {cid: k for k, cid in enumerate(ids)}
     rivers = []
     for k, edge in enumerate(data.get("rivers") or []):
-        try:
+        at = f"rivers[{k}]"
+        if not isinstance(edge, dict) or edge.get("from") not in index or \
+                edge.get("to") not in index:
+            bad(at, f"expected from/to (known city ids), travel_hours and attenuation, "
+                    f"found {edge!r}")
+            continue
+        if edge["from"] == edge["to"]:
+            bad(at, f"a river reach from {edge['from']!r} to itself")
+        for key in ("travel_hours", "attenuation"):
+            if (why := _number_problem(key, edge.get(key))) is not None:
+                bad(f"{at}.{key}", why)
+        if not problems:
             rivers.append(RiverEdge(index[edge["from"]], index[edge["to"]],
                                     float(edge["travel_hours"]), float(edge["attenuation"])))
-        except (KeyError, TypeError, ValueError):
-            raise ValueError(f"{where}: rivers[{k}]: expected from/to (known city ids), "
-                             f"travel_hours and attenuation, found {edge!r}") from None
-        if not 0 <= rivers[-1].attenuation <= 1 or rivers[-1].travel_hours <= 0:
-            raise ValueError(f"{where}: rivers[{k}]: expected travel_hours > 0 and attenuation "
-                             "in [0, 1]")
+    if problems:
+        raise ValueError("\n".join(problems))
     _check_acyclic(len(ids), rivers, where)
     deps = []
     for k, edge in enumerate(data.get("dependencies") or []):
-        try:
-            deps.append((index[edge["supplier"]], index[edge["dependent"]], float(edge["share"])))
-        except (KeyError, TypeError, ValueError):
-            raise ValueError(f"{where}: dependencies[{k}]: expected supplier, dependent (city "
-                             f"ids) and share, found {edge!r}") from None
+        at = f"dependencies[{k}]"
+        if not isinstance(edge, dict) or edge.get("supplier") not in index or \
+                edge.get("dependent") not in index:
+            bad(at, f"expected supplier, dependent (city ids) and share, found {edge!r}")
+            continue
+        if (why := _number_problem("share", edge.get("share"))) is not None:
+            bad(f"{at}.share", why)
+            continue
+        deps.append((index[edge["supplier"]], index[edge["dependent"]], float(edge["share"])))
+    if problems:
+        raise ValueError("\n".join(problems))
     return Region(
         name=str(data.get("name", Path(where).stem)), ids=tuple(ids),
         names_en=tuple(str(c.get("name_en", r["id"])) for r, c in rows),
