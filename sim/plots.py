@@ -172,19 +172,36 @@ def outcome_name(name: str, lang: str) -> str:
     return name.replace("_", " ")
 
 
-def param_label(path: str, lang: str) -> str:
+_UNIT_WORDS = {"h": ("hours", "hour"), "d": ("days", "day"), "km": ("km",)}
+
+
+def param_name(path: str, lang: str) -> str:
+    """A swept setting in words: 'compensation payout share' for compensation.payout_share
+    (the unit word dropped when the unit is said), its Chinese term in Chinese."""
     p = BY_PATH.get(path)
-    if p is None:
-        return path
+    if lang == "zh" and p is not None and p.zh:
+        return p.zh
+    words = [w for w in path.replace(".", " ").replace("_", " ").split()]
+    if p is not None and len(words) > 2 and words[-1] in _UNIT_WORDS.get(p.unit, ()):
+        words = words[:-1]
+    return " ".join(words)
+
+
+def param_label(path: str, lang: str) -> str:
+    """Axis label of a swept setting: 'Region reach (h)', '河段传播时间（小时）'."""
+    p = BY_PATH.get(path)
+    name = param_name(path, lang)
+    unit = p.unit if p is not None else ""
     if lang == "zh":
-        return f"{p.zh}（{UNIT_ZH.get(p.unit, p.unit)}）" if p.unit else p.zh
-    return f"{path} ({p.unit})" if p.unit else path
+        return f"{name}（{UNIT_ZH.get(unit, unit)}）" if unit else name
+    name = name[:1].upper() + name[1:]
+    return f"{name} ({unit})" if unit else name
 
 
 def param_value(path: str, value: Any, lang: str) -> str:
-    """'region.reach_hours = 24 h' (or its Chinese form)."""
+    """'region reach = 24 h' (or its Chinese form)."""
     p = BY_PATH.get(path)
-    name = (p.zh if p is not None and lang == "zh" else path)
+    name = param_name(path, lang)
     unit = p.unit if p is not None else ""
     if lang == "zh":
         unit = UNIT_ZH.get(unit, unit)
@@ -1044,8 +1061,9 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     if options is None:  # what the scenario chose to show (chart_options)
         options = manifest.get("chart_options") or {}
     explicit = charts is not None and len(charts) > 0
+    listed = manifest.get("charts")  # an empty list in the scenario means no charts
     names = list(dict.fromkeys(charts if explicit else
-                               (manifest.get("charts") or list(CHART_NAMES))))
+                               (list(CHART_NAMES) if listed is None else listed)))
     known = _scenario_charts()
     unknown = [n for n in names if n not in CHART_NAMES and n not in known]
     if unknown:

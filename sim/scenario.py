@@ -39,7 +39,9 @@ TOP_KEYS = {
     "chart_options": "per chart, what it shows: {chart: {option: value}}, e.g. "
                      "{timeseries: {panels: [mean_trust, cooperation]}}",
     "max_runs": "refuse plans larger than this unless confirmed (default 200000)",
+    "report": "what the report speaks of: {outcomes: [...], headline: [...]}",
 }
+REPORT_KEYS = ("outcomes", "headline")
 REGIME_KEYS = ("name", "regime", "label", "label_zh", "set")
 # What a scenario may choose per chart (sim.plots draws with these keyword options). Kinds:
 # outcomes = a list of outcome names, outcome = one, panels = time-series panels (the names of
@@ -134,6 +136,7 @@ class Scenario:
     record_cities: bool = False
     design: dict[str, Any] | None = None  # a morris or sobol sweep, for sim.sensitivity
     chart_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    report: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_runs(self) -> int:
@@ -170,6 +173,7 @@ class Scenario:
             "record": {"series": self.record_series, "cities": self.record_cities},
             "charts": self.charts,
             "chart_options": self.chart_options,
+            **({"report": self.report} if self.report else {}),
             **({"design": self.design} if self.design else {}),
             "defaults": resolve(),
         }
@@ -368,6 +372,7 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
                                 f"expected one of {', '.join(CHARTS)}")
 
     chart_options = _check_chart_options(data.get("chart_options", {}), swept, bad)
+    report = _check_report(data.get("report", {}), bad)
 
     # Every combination must resolve (contradictions between settings show up here).
     if not problems:
@@ -386,7 +391,30 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         raise ScenarioError(problems)
     return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
                     swept, kept["series"], charts, where, data, record_cities=kept["cities"],
-                    design=design, chart_options=chart_options)
+                    design=design, chart_options=chart_options, report=report)
+
+
+def _check_report(report, bad) -> dict[str, list[str]]:
+    """report: {outcomes: [...], headline: [...]}, lists of known outcome names."""
+    from sim.metrics import OUTCOMES
+
+    if not isinstance(report, dict):
+        bad("report", f"expected a mapping such as {{outcomes: [total_loss]}}, found {report!r}")
+        return {}
+    kept: dict[str, list[str]] = {}
+    for key, value in report.items():
+        if key not in REPORT_KEYS:
+            bad(f"report.{key}", f"unknown key{suggest(str(key), REPORT_KEYS)}; expected "
+                                 + " or ".join(REPORT_KEYS))
+        elif not isinstance(value, list) or not value:
+            bad(f"report.{key}", f"expected a non-empty list of outcome names, found {value!r}")
+        else:
+            for i, v in enumerate(value):
+                if v not in OUTCOMES:
+                    bad(f"report.{key}[{i}]", "expected an outcome (python run.py list shows "
+                                              f"them), found {v!r}{suggest(str(v), OUTCOMES)}")
+            kept[key] = [str(v) for v in value]
+    return kept
 
 
 def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, Any]]:

@@ -132,6 +132,15 @@ TOP: tuple[Key, ...] = (
         "`python run.py plot` uses the same options.",
         {"chart_options": {"timeseries": {"panels": ["mean_trust", "cooperation"]},
                            "regime_comparison": {"outcomes": ["total_loss", "mean_trust"]}}}),
+    Key("report", "mapping with `outcomes` and/or `headline`, each a list of outcome names",
+        "`outcomes`: total loss, spillover loss and share, warning lead time, response "
+        "delay, coordination cost, Gini of net burden; `headline`: spillover loss, total loss",
+        "What the report speaks of: `outcomes` are the rows of its tables (summary and "
+        "paired differences, per sweep point when there is a sweep); `headline` are the "
+        "outcomes of the sentences to quote (printed after a run, at the top of the report). "
+        "Outcome names: `python run.py list`.",
+        {"report": {"outcomes": ["total_loss", "spillover_loss", "warned_in_time"],
+                    "headline": ["spillover_loss"]}}),
     Key("max_runs", "integer >= 1", f"{DEFAULT_MAX_RUNS}",
         "A safety limit: a plan (regimes x sweep points x replications) larger than this is "
         "refused before anything runs, unless you raise it here or pass `--yes`.",

@@ -143,14 +143,32 @@ class Results:
 
         return plots.draw(self, charts, lang)
 
-    def headline(self, outcome: str = "spillover_loss") -> list[str]:
+    @property
+    def labels(self) -> dict[str, str]:
+        """The regimes' English labels (their names where they have none)."""
+        return {r["name"]: r.get("label") or r["name"]
+                for r in self.manifest["scenario"]["regimes"]}
+
+    def headline(self, outcome: str | None = None, lang: str = "en") -> list[str]:
+        """The sentences to quote (per sweep point when there is a sweep) about `outcome`,
+        by default the first of the scenario's `report: {headline: [...]}`."""
+        from sim.report import headline_outcomes
+
         diffs = self.differences
-        return analysis.headline(diffs, outcome) if not diffs.empty else []
+        if diffs.empty:
+            return []
+        labels = self.labels
+        if lang != "en":
+            labels = {r["name"]: r.get(f"label_{lang}") or r.get("label") or r["name"]
+                      for r in self.manifest["scenario"]["regimes"]}
+        outcome = outcome or headline_outcomes(self)[0]
+        return analysis.headline(diffs, outcome, lang, labels)
 
 
 def _atomic_csv(table: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV, UTF-8 with a byte-order mark so that Excel shows Chinese."""
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    table.to_csv(tmp, index=False)
+    table.to_csv(tmp, index=False, encoding="utf-8-sig")
     os.replace(tmp, path)
 
 

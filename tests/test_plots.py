@@ -172,7 +172,7 @@ def test_timeseries_shows_the_middle_sweep_point_and_says_so(study):
     assert f"{point} (the middle of 6)" in flat
     plt.close(fig)
     other = _figure(study, "timeseries", "en", point=0)
-    assert "region.reach_hours = 12 h" in " ".join(t.get_text() for t in _texts(other))
+    assert "region reach = 12 h" in " ".join(t.get_text() for t in _texts(other))
     plt.close(other)
 
 
