@@ -308,7 +308,7 @@ def write_attribution(results: Results) -> list[Path]:
     if table.empty:
         return []
     path = results.path / "attribution.csv"
-    table.to_csv(path, index=False)
+    table.to_csv(path, index=False, encoding="utf-8-sig")
     return [path]
 
 

@@ -53,7 +53,7 @@ WORDS = {
         "regime": "Regime", "sep": "; ",
         "time": "Time since model start (d)",
         "cum_loss": "Cumulative loss (100 million CNY)",
-        "warned": "Cities warned (number)",
+        "warned": "Warnings received, cumulative (cities × incidents)",
         "cost": "Coordination cost (100 million CNY)",
         "n_regime": "n = {n} runs per regime",
         "n_point": "n = {n} runs per regime and sweep point",
@@ -74,7 +74,7 @@ WORDS = {
         "regime": "治理模式", "sep": "；",
         "time": "模拟时间（天）",
         "cum_loss": "累计损失（亿元）",
-        "warned": "已预警城市数（个）",
+        "warned": "累计收到预警次数（城市×事件）",
         "cost": "协同成本（亿元）",
         "n_regime": "每种治理模式 n = {n} 次运行",
         "n_point": "每种治理模式、每个参数点 n = {n} 次运行",
@@ -481,7 +481,9 @@ def _middle_point(runs: pd.DataFrame, point: int | None) -> tuple[int | None, in
 # per-step series a time-series panel can show: column, how to read it, y label key
 SERIES_PANELS = {
     "cum_loss": ("loss_step", "cumsum", "cum_loss"),
-    "cities_warned": ("cities_warned", "value", "warned"),
+    # new warnings added up: the number of cities warned at a time drops to 0 whenever no
+    # incident is live, which makes bands across runs unreadable over a long horizon
+    "cities_warned": ("cities_warned", "increments", "warned"),
     "mean_trust": ("mean_trust", "value", "trust_axis"),
     "cooperation": ("cooperation", "value", "cooperation_axis"),
     "compensation_paid": ("compensation_paid", "value", "compensation_axis"),
@@ -537,7 +539,13 @@ def series_at(series: pd.DataFrame, sel: pd.DataFrame, panels) -> pd.DataFrame |
     data = data.sort_values(["run_id", "step"])
     for name in panels:
         col, how, _label = SERIES_PANELS[name]
-        data[name] = data.groupby("run_id")[col].cumsum() if how == "cumsum" else data[col]
+        if how == "cumsum":
+            data[name] = data.groupby("run_id")[col].cumsum()
+        elif how == "increments":  # what was added at each step, added up
+            rises = data.groupby("run_id")[col].diff().fillna(data[col]).clip(lower=0)
+            data[name] = rises.groupby(data["run_id"]).cumsum()
+        else:
+            data[name] = data[col]
     data["day"] = data["hour"] / 24.0
     return data
 
@@ -976,9 +984,10 @@ def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
                    + (f"only {grid[0]} qualifies" if grid else "none qualifies"))
         return ("it needs a grid sweep over two numeric parameters (each with 2 to "
                 f"{MAX_GRID_VALUES} values); {has}")
-    if name in ("incident_map", "incident_timeline") and not incidents_recorded:
-        return ("it needs per-city series; set record: {cities: true} in the scenario and "
-                "re-run")
+    if name in ("incident_map", "incident_timeline") and not (incidents_recorded
+                                                               and regions_recorded):
+        return ("it needs the incidents of replication 0 (accounts/regions-*.json), which "
+                "this folder lacks or which hold no incident")
     if name == "tradeoff":
         if "total_loss" not in runs:
             return "it needs the total_loss outcome"
@@ -986,6 +995,12 @@ def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
             return ("it needs a cost outcome (coordination_cost, source_control_cost or another "
                     "*_cost column)")
     return None
+
+
+def _has_incidents(results) -> bool:
+    """True if a recorded run of the results folder holds an incident."""
+    regions = getattr(results, "regions", None) or {}
+    return any(r.get("incidents") for r in regions.values())
 
 
 def recorded(results) -> dict[str, bool]:
@@ -1019,10 +1034,10 @@ def render(name: str, results, lang: str = "en", **options):
             return heatmap(runs, style, swept, **options)
         if name == "tradeoff":
             return tradeoff(runs, style, **options)
-        if name == "incident_map":
-            return maps.incident_map(runs, results.cities, style, **options)
-        if name == "incident_timeline":
-            return maps.incident_timeline(runs, results.cities, style, **options)
+        if name in ("incident_map", "incident_timeline"):
+            chart = maps.incident_map if name == "incident_map" else maps.incident_timeline
+            return chart(runs, getattr(results, "regions", None), style, swept,
+                         baseline=results.manifest["scenario"].get("baseline"), **options)
         if name == "trust":
             return trust_chart(getattr(results, "trust", None),
                                getattr(results, "accounts", None), results.series, runs, style,
@@ -1075,7 +1090,7 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
                for n in names if n not in CHART_NAMES}
     reasons |= {n: r for n in names if n in CHART_NAMES
                 and (r := unavailable(n, results.runs, results.series, swept,
-                                      results.cities is not None,
+                                      _has_incidents(results),
                                       design=manifest.get("design"), **recorded(results)))}
     if explicit and reasons:
         raise ChartError("; ".join(f"chart {n!r} cannot be drawn for {results.name}: {r}"
@@ -1123,16 +1138,18 @@ CAPTIONS = {
         "regime_comparison": "Outcomes by regime: distribution over runs with the mean and its "
                              "95% CI.",
         "sweep_response": "Outcomes against the swept parameter, mean and 95% CI per regime.",
-        "timeseries": "Cumulative loss and cities warned over time (median and 50%/90% bands) "
-                      "at one sweep point.",
+        "timeseries": "Cumulative loss and warnings received over time (median and 50%/90% "
+                      "bands) at one sweep point.",
         "heatmap": "Mean outcome over the two-parameter sweep, one panel per regime, shared "
                    "colour scale.",
         "tradeoff": "Total loss against coordination cost: single runs and the regime mean with "
                     "its 95% CI.",
-        "incident_map": "One incident per regime on the region's map: intensity by city at "
-                        "moments of the incident.",
-        "incident_timeline": "One incident per regime: when the hazard was in each city, when "
-                             "the warning came, when it arrived.",
+        "incident_map": "One incident, named in the title, on the region's map in every "
+                        "regime: each city's loss from it, and whether it was warned before "
+                        "the hazard arrived.",
+        "incident_timeline": "One incident, named in the title, followed in every regime: when "
+                             "each city was warned and when the hazard arrived, the origin's "
+                             "detection and report, and each city's loss from it.",
         "trust": "Who trusts whom: mean final trust between cities per regime, and mean trust "
                  "over time (median and 50%/90% bands) at one sweep point.",
         "burden": "Who pays and who gains: mean net burden per city and its parts, per regime, "
@@ -1145,12 +1162,13 @@ CAPTIONS = {
                        "及其95%置信区间（影响最大者在上）。",
         "regime_comparison": "各治理模式的结果分布，标出均值及其95%置信区间。",
         "sweep_response": "结果随扫描参数的变化：各治理模式的均值及其95%置信区间。",
-        "timeseries": "单个参数点上累计损失与已预警城市数随时间的变化（中位数及50%/90%区间）。",
+        "timeseries": "单个参数点上累计损失与累计收到预警次数随时间的变化（中位数及50%/90%区间）。",
         "heatmap": "双参数扫描下结果的均值热图：每种治理模式一幅，色标统一。",
         "tradeoff": "总损失与协调成本的权衡：单次运行及各治理模式均值的95%置信区间。",
-        "incident_map": "每种治理模式一次事件在区域地图上的演变：各城市不同时刻的风险强度。",
-        "incident_timeline": "每种治理模式一次事件：风险在各城市存在的时间、"
-                             "收到预警与风险到达的时刻。",
+        "incident_map": "标题所指的一起事件在各治理模式下的区域地图：各城市在该事件中的损失，"
+                        "以及风险到达前是否收到预警。",
+        "incident_timeline": "标题所指的一起事件在各治理模式下的进程：各城市收到预警与风险到达的"
+                             "时刻、发生地的发现与报告，以及各城市在该事件中的损失。",
         "trust": "谁信任谁：各治理模式运行结束时城市间信任度的均值矩阵，及单个参数点上平均信任"
                  "随时间的变化（中位数及50%/90%区间）。",
         "burden": "谁付出、谁受益：各治理模式下各城市的平均净负担及其构成，并给出人均净负担的"

@@ -55,8 +55,8 @@ CHART_OPTIONS: dict[str, dict[str, str]] = {
     "timeseries": {"panels": "panels", "point": "int"},
     "heatmap": {"outcome": "outcome", "x": "path", "y": "path", "annotate": "bool"},
     "tradeoff": {"loss": "outcome"},
-    "incident_map": {"snapshots": "int"},
-    "incident_timeline": {},
+    "incident_map": {"point": "int", "kind": "kind", "origin": "city", "rank": "rank"},
+    "incident_timeline": {"point": "int", "kind": "kind", "origin": "city", "rank": "rank"},
     "trust": {"point": "int", "annotate": "bool"},
     "burden": {"point": "int"},
     "region_map": {"point": "int", "colour": "account", "flows": "bool"},
@@ -425,8 +425,10 @@ def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, 
     if not isinstance(options, dict):
         bad("chart_options", f"expected a mapping of chart name to options, found {options!r}")
         return {}
+    from sim.hazards.kinds import KINDS
+
     names = {"outcomes": OUTCOMES, "outcome": OUTCOMES, "panels": TIMESERIES_PANELS,
-             "account": ACCOUNTS, "path": swept}
+             "account": ACCOUNTS, "path": swept, "kind": KINDS}
     kept: dict[str, dict[str, Any]] = {}
     for chart, opts in options.items():
         at = f"chart_options.{chart}"
@@ -448,9 +450,15 @@ def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, 
             if kind in ("outcomes", "panels") and (not isinstance(value, list) or not value):
                 bad(f"{at}.{key}", f"expected a non-empty list, found {value!r}")
                 continue
-            if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 0):
-                bad(f"{at}.{key}", f"expected an integer >= 0, found {value!r}")
+            if kind in ("int", "rank") and (isinstance(value, bool)
+                                           or not isinstance(value, int)
+                                           or value < (1 if kind == "rank" else 0)):
+                bad(f"{at}.{key}", f"expected an integer >= {1 if kind == 'rank' else 0}, "
+                                   f"found {value!r}")
+            elif kind == "city" and (isinstance(value, bool)
+                                     or not isinstance(value, str | int)):
+                bad(f"{at}.{key}", f"expected a city (id, English or Chinese name), found "
+                                   f"{value!r}")
             elif kind == "bool" and not isinstance(value, bool):
                 bad(f"{at}.{key}", f"expected true or false, found {value!r}")
             elif kind in names:
@@ -458,7 +466,8 @@ def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, 
                         "outcome": "an outcome (python run.py list shows them)",
                         "panels": "one of " + ", ".join(TIMESERIES_PANELS),
                         "account": "one of " + ", ".join(ACCOUNTS),
-                        "path": "a swept parameter (" + (", ".join(swept) or "none") + ")"}[kind]
+                        "path": "a swept parameter (" + (", ".join(swept) or "none") + ")",
+                        "kind": "a hazard kind (" + ", ".join(KINDS) + ")"}[kind]
                 for v in (v for v in values if v not in names[kind]):
                     bad(f"{at}.{key}", f"expected {what}, found {v!r}"
                                        f"{suggest(str(v), names[kind])}")

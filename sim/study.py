@@ -134,9 +134,10 @@ class Results:
         if not diffs.empty:
             out.append(self.path / "differences.csv")
             _atomic_csv(diffs, out[-1])
-        from sim import sensitivity  # sensitivity.csv, for a morris or sobol sweep
+        from sim import incidents, sensitivity  # sensitivity.csv: a morris or sobol sweep
 
-        return out + analysis.write_attribution(self) + sensitivity.write(self)
+        return (out + analysis.write_attribution(self) + sensitivity.write(self)
+                + incidents.write(self))
 
     def plot(self, charts: list[str] | None = None, lang: str = "en") -> list[Path]:
         from sim import plots
