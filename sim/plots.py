@@ -3,7 +3,8 @@
 Publication defaults: Okabe-Ito colours (colour-blind safe) with a marker and line style per
 regime so a chart reads in greyscale, the same regime in the same colour everywhere, a note
 under every chart stating n and what the band or box means, axes labelled with units, every
-figure one journal column (3.5 in) or two (7.2 in) wide and saved as PDF, SVG and 300-dpi PNG,
+figure one journal column (3.5 in) or two (7.2 in) wide and saved as 300-dpi PNG and PDF (SVG
+on request),
 in English or Chinese (the Chinese font ships with the package, see sim.fonts).
 
 A chart whose data is absent (no sweep, no series, no cost outcome) is not drawn: each chart
@@ -143,7 +144,8 @@ WORDS["zh"].update({
     "outside": "来自区域外部的基金补偿（不计入任何城市的成本），每次运行均值（亿元）：{items}",
 })
 CHART_NAMES = CHARTS  # one catalogue: sim.scenario validates the names users write
-FORMATS = ("pdf", "svg", "png")
+FORMATS = ("png", "pdf")  # the default; "svg" on request (draw(formats=...), plot --svg)
+ALL_FORMATS = ("png", "pdf", "svg")
 
 
 class ChartError(ValueError):
@@ -1063,7 +1065,8 @@ def _default_list(names: list[str]) -> bool:
 
 
 def draw(results, charts: list[str] | None = None, lang: str = "en",
-         out_dir: Path | None = None, options: dict[str, dict] | None = None) -> list[Path]:
+         out_dir: Path | None = None, options: dict[str, dict] | None = None,
+         formats: tuple[str, ...] | None = None) -> list[Path]:
     """Draw the study's charts into `<results>/figures/` (suffix _zh for Chinese).
 
     `charts` names charts explicitly: any of them that this study cannot draw is a ChartError
@@ -1071,7 +1074,12 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     drawn; charts from the default list that the data does not allow are skipped quietly, and
     ones the scenario file listed by name are skipped with a ChartSkipped warning.
     `options` maps a chart name to keyword options of its function (see docs/charts.md).
+    `formats` are the file types written (default FORMATS: PNG and PDF; add "svg").
     """
+    formats = tuple(formats or FORMATS)
+    if bad := [f for f in formats if f not in ALL_FORMATS]:
+        raise ChartError(f"unknown figure format {', '.join(map(repr, bad))}; expected some of "
+                         f"{', '.join(ALL_FORMATS)}")
     manifest = results.manifest["scenario"]
     if options is None:  # what the scenario chose to show (chart_options)
         options = manifest.get("chart_options") or {}
@@ -1109,7 +1117,7 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = name if lang == "en" else f"{name}_{lang}"
         with plt.rc_context(rc(lang)):
-            for fmt in FORMATS:
+            for fmt in formats:
                 path = out_dir / f"{stem}.{fmt}"
                 # fixed metadata so that the same results give the same files
                 fig.savefig(path, metadata=_metadata(fmt))

@@ -504,8 +504,7 @@ def to_markdown(doc: Doc) -> str:
         elif kind == "figure":
             _png, caption, rel = args
             out += [f"![{caption}]({rel})", "", f"*{caption}* (`{rel}`; also "
-                    f"`{Path(rel).with_suffix('.pdf').name}`, "
-                    f"`{Path(rel).with_suffix('.svg').name}`)", ""]
+                    f"`{Path(rel).with_suffix('.pdf').name}`)", ""]
         elif kind == "footer":
             out += ["---", "", args[0], ""]
     return "\n".join(out)
@@ -550,10 +549,34 @@ def to_html(doc: Doc, lang: str = "en") -> str:
         elif kind == "footer":
             body.append(f"<footer>{_inline(args[0])}</footer>")
     html_lang = "zh-CN" if lang == "zh" else "en"
+    style = STYLESHEET
+    words = title + "".join(_visible(b) for b in body)
+    if any(fonts_needed(ch) for ch in words):
+        # the Chinese characters of this page, in the font that ships with kuayu
+        from sim.fonts import font_face_css
+
+        style = font_face_css(words) + STYLESHEET.replace(
+            "body { font-family: ", 'body { font-family: "kuayu-cjk", ', 1)
     return (f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{html.escape(title)}</title>\n<style>{STYLESHEET}</style>\n</head>\n"
+            f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n</head>\n"
             "<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def fonts_needed(ch: str) -> bool:
+    """True for a character a Latin font lacks: CJK ideographs, kana, full-width forms and
+    CJK punctuation."""
+    code = ord(ch)
+    return (0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFE30 <= code <= 0xFE4F
+            or 0xFF00 <= code <= 0xFFEF or code in (0x2014, 0x2018, 0x2019, 0x201C, 0x201D,
+                                                    0x2026, 0x00B7, 0x2013))
+
+
+def _visible(fragment: str) -> str:
+    """The text of an HTML fragment (tags and data URIs dropped, entities decoded)."""
+    import re
+
+    return html.unescape(re.sub(r"<[^>]*>", " ", fragment))
 
 
 def write_report(results: Results, langs: tuple[str, ...] = ("en",), ci: str = "t"

@@ -66,7 +66,8 @@ class ExecutorUnavailable(Exception):
 
 @dataclass
 class Progress:
-    """Runs done, rate and time left on one terminal line (silent when quiet)."""
+    """Runs done, rate and time left (silent when quiet): tqdm's auto bar, so it shows in a
+    terminal, in a Jupyter notebook, and in a pipe or log file (one line every 15 s there)."""
 
     total: int
     done: int = 0
@@ -74,25 +75,23 @@ class Progress:
 
     def __post_init__(self) -> None:
         self.start = time.perf_counter()
-        self.live = not self.quiet and sys.stderr.isatty()
+        self.bar = None
+        if not self.quiet:
+            from tqdm.auto import tqdm
+
+            tty = sys.stderr.isatty()
+            self.bar = tqdm(total=self.total, unit="run", file=sys.stderr, smoothing=0.1,
+                            mininterval=0.2 if tty else 15.0, dynamic_ncols=tty,
+                            ascii=not tty, leave=True)
 
     def advance(self, n: int) -> None:
         self.done += n
-        if not self.live:
-            return
-        elapsed = time.perf_counter() - self.start
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.done) / rate if rate > 0 else float("nan")
-        eta = time.strftime("%H:%M:%S", time.gmtime(left)) if math.isfinite(left) else "--:--:--"
-        width = 30
-        filled = int(width * self.done / max(1, self.total))
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                         f"runs  {rate:,.1f} runs/s  {eta} left ")
-        sys.stderr.flush()
+        if self.bar is not None and n:
+            self.bar.update(n)
 
     def close(self) -> None:
-        if self.live:
-            sys.stderr.write("\n")
+        if self.bar is not None:
+            self.bar.close()
 
 
 def run_one(spec: RunSpec, root_seed: int, record_series: bool,
@@ -403,6 +402,8 @@ def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Execu
     mine = [i for i in range(n_chunks) if shard is None or i % shard[1] == shard[0]]
     finished = done_chunks(out_dir)
     todo = set(mine) - finished
+    if not todo and len(finished) >= n_chunks and (done := _complete(out_dir, scenario)):
+        return {**done, "nothing_to_run": True}  # the manifest keeps its timings
     manifest = write_manifest(scenario, out_dir, n_chunks, command, status="running")
     where = str(out_dir.resolve())  # workers may run elsewhere (a dask cluster)
     cities = bool(getattr(scenario, "record_cities", False))
@@ -447,6 +448,16 @@ def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Execu
                "must do so under `if __name__ == \"__main__\":` (workers are spawned and "
                "import the script).")) from None
     return manifest
+
+
+def _complete(out_dir: Path, scenario: Scenario) -> dict[str, Any] | None:
+    """The manifest of a finished run of this very scenario in out_dir, else None."""
+    try:
+        manifest = read_manifest(out_dir)
+    except (FileNotFoundError, StudyConflict):
+        return None
+    same = manifest.get("fingerprint") == scenario.fingerprint()
+    return manifest if same and manifest.get("status") == "complete" else None
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

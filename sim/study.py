@@ -30,6 +30,8 @@ DEFAULT_ROOT = Path("results")
 class Results:
     """A results folder: run rows, per-step series, tables and charts, loaded on demand."""
 
+    nothing_to_run = False  # set by run_study when every run was already in the folder
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         manifest = self.path / runner.MANIFEST
@@ -139,10 +141,14 @@ class Results:
         return (out + analysis.write_attribution(self) + sensitivity.write(self)
                 + incidents.write(self))
 
-    def plot(self, charts: list[str] | None = None, lang: str = "en") -> list[Path]:
+    def plot(self, charts: list[str] | None = None, lang: str = "en",
+             formats: tuple[str, ...] | None = None) -> list[Path]:
+        """Draw the study's charts (or those named) into figures/ in one language ("en" or
+        "zh"), as PNG and PDF (`formats` may add "svg"); returns the files written. In a
+        notebook, show one with IPython.display.Image(path)."""
         from sim import plots
 
-        return plots.draw(self, charts, lang)
+        return plots.draw(self, charts, lang, formats=formats)
 
     @property
     def labels(self) -> dict[str, str]:
@@ -218,11 +224,24 @@ def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] 
     out_dir = Path(out) if out is not None else DEFAULT_ROOT / scenario.name
     manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
                               shard=shard, overwrite=overwrite, quiet=quiet, command=command)
-    _write_resolved(out_dir, scenario.resolved())
     results = Results(out_dir)
+    results.nothing_to_run = bool(manifest.get("nothing_to_run"))
+    if results.nothing_to_run and _finished(results, charts, langs):
+        return results  # a finished study run again: nothing to run, nothing to redraw
+    _write_resolved(out_dir, scenario.resolved())
     if manifest["status"] == "complete":
         _finalise(results, charts, langs)
     return results
+
+
+def _finished(results: Results, charts: bool, langs: tuple[str, ...]) -> bool:
+    """True if the tables (and, with charts, the report in every language) are written."""
+    have = (results.path / "summary.csv").exists()
+    if charts:
+        have = have and all((results.path / ("report.html" if lang == "en" else
+                                             f"report_{lang}.html")).exists()
+                            for lang in langs)
+    return have
 
 
 def merge_results(folders: list[str | Path], charts: bool = True,
