@@ -164,13 +164,17 @@ class Chosen:
         day = (inc["start_step"]) * region["step_hours"] / 24
         who = labels.get(self.reference, self.reference)
         if lang == "zh":
+            head = f"{names[inc['origin']]}{kind}（第{day:.1f}天开始）："
+            if self.of == 1:
+                return head + f"{who}运行中唯一的一起事件"
             order = "损失最大" if self.rank == 1 else f"损失第{self.rank}大"
-            return (f"{names[inc['origin']]}{kind}（第{day:.1f}天开始）：{who}运行中"
-                    f"{self.of}起事件里{order}的一起")
+            return head + f"{who}运行中{self.of}起事件里{order}的一起"
+        head = (f"{kind[:1].upper()}{kind[1:]} from {names[inc['origin']]}, starting on day "
+                f"{day:.1f}: ")
+        if self.of == 1:
+            return head + f"the only incident in the {who} run"
         order = "the largest" if self.rank == 1 else f"the {_ordinal(self.rank)} largest"
-        return (f"{kind[:1].upper()}{kind[1:]} from {names[inc['origin']]}, starting on day "
-                f"{day:.1f}: {order} by loss of {self.of} incident"
-                f"{'s' if self.of != 1 else ''} in the {who} run")
+        return head + f"{order} by loss of {self.of} incidents in the {who} run"
 
 
 def _ordinal(k: int) -> str:

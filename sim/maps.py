@@ -345,9 +345,6 @@ def incident_map(runs: pd.DataFrame, regions: dict | None, style,
                                            r=int((reached & (np.arange(n) != origin_i)).sum()),
                                            w=int((in_time & (np.arange(n) != origin_i)).sum())),
                      fontsize=7.5)
-        if idx == 0:
-            label_cities(ax, lon, lat, _names(region, style.lang), np.sqrt(area) / 2,
-                         5.5 if n <= 15 else 4.5)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes.ravel().tolist(),
                        shrink=0.8, pad=0.02, aspect=25)
     bar.set_label(plots.wrap(words["loss_axis"], 2.2 * 72, plots.measure_in(fig, 8)))
@@ -371,6 +368,8 @@ def incident_map(runs: pd.DataFrame, regions: dict | None, style,
              MAP_WORDS[style.lang][scale].format(t=f"{getattr(norm, 'linthresh', 0):g}")
              if scale else "", plots.point_words(style, sel, swept, at, point, k)]
     plots.note(fig, style.join(parts))
+    label_cities(axes.ravel()[0], lon, lat, _names(region, style.lang), np.sqrt(area) / 2,
+                 5.5 if n <= 15 else 4.5)  # once the layout is complete
     return fig
 
 
@@ -584,12 +583,8 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
             spine.set_visible(True)
             spine.set_color("#cccccc")
         ax.set_title(plots.wrap(style.label(regime), 0.95 * width * 72, plots.measure_in(fig, 8)))
-        if idx == 0:  # name the cities once
-            for xi, yi, r, name in zip(x, y, radius, names, strict=True):
-                ax.annotate(name, (xi, yi), xytext=(0, -r - 1.5), textcoords="offset points",
-                            ha="center", va="top", fontsize=label_size, color="#222222",
-                            zorder=5, path_effects=[withStroke(linewidth=1.6,
-                                                               foreground="white")])
+        if idx == 0:  # name the cities once, when the layout is complete
+            first_panel = (ax, x, y, radius)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes.ravel().tolist(),
                        location="bottom" if flat else "right", shrink=0.6 if flat else 0.8,
                        pad=0.02, aspect=30 if flat else 25)
@@ -630,4 +625,6 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
     if varies:
         parts.append(words["varies"])
     plots.note(fig, style.join(parts))
+    ax, x, y, radius = first_panel
+    label_cities(ax, x, y, names, radius, label_size)
     return fig
