@@ -403,7 +403,14 @@ def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Execu
     finished = done_chunks(out_dir)
     todo = set(mine) - finished
     if not todo and len(finished) >= n_chunks and (done := _complete(out_dir, scenario)):
-        return {**done, "nothing_to_run": True}  # the manifest keeps its timings
+        # nothing to run: the manifest keeps its sessions and timings, and takes the new
+        # labels, charts and report choices, which do not change results
+        shown = json.loads(json.dumps(scenario.resolved(), default=str))
+        restyled = done.get("scenario") != shown
+        if restyled:
+            done = {**done, "scenario": shown}
+            _write_json(out_dir / MANIFEST, done)
+        return {**done, "nothing_to_run": True, "restyled": restyled}
     manifest = write_manifest(scenario, out_dir, n_chunks, command, status="running")
     where = str(out_dir.resolve())  # workers may run elsewhere (a dask cluster)
     cities = bool(getattr(scenario, "record_cities", False))

@@ -226,7 +226,8 @@ def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] 
                               shard=shard, overwrite=overwrite, quiet=quiet, command=command)
     results = Results(out_dir)
     results.nothing_to_run = bool(manifest.get("nothing_to_run"))
-    if results.nothing_to_run and _finished(results, charts, langs):
+    if results.nothing_to_run and not manifest.get("restyled") and \
+            _finished(results, charts, langs):
         return results  # a finished study run again: nothing to run, nothing to redraw
     _write_resolved(out_dir, scenario.resolved())
     if manifest["status"] == "complete":
