@@ -1016,7 +1016,25 @@ def render(name: str, results, lang: str = "en", **options):
     """Figure of chart `name` for a results folder (None when its data is absent).
 
     `options` go to the chart function, e.g. heatmap(outcome="total_loss") or
-    timeseries(point=0)."""
+    timeseries(point=0); an option the chart does not have is a ChartError that names the
+    ones it has."""
+    from sim.params import suggest
+    from sim.scenario import CHART_OPTIONS
+
+    if name in CHART_OPTIONS:
+        allowed = list(CHART_OPTIONS[name])
+        function = _chart_function(name)
+        if function is not None:  # Python may also pass a chart's other keyword options
+            import inspect
+
+            allowed += [k for k, p in inspect.signature(function).parameters.items()
+                        if p.default is not inspect.Parameter.empty and k not in allowed
+                        and k not in ("swept", "baseline")]
+        for key in options:
+            if key not in allowed:
+                raise ChartError(f"chart {name!r} has no option {key!r}"
+                                 f"{suggest(str(key), allowed)}; its options: "
+                                 f"{', '.join(allowed) or 'none'}")
     manifest = results.manifest["scenario"]
     style = Style(manifest["regimes"], lang)
     swept = manifest.get("swept", [])
@@ -1050,6 +1068,17 @@ def render(name: str, results, lang: str = "en", **options):
             return maps.region_map(runs, getattr(results, "accounts", None),
                                    getattr(results, "regions", None), style, swept, **options)
     raise ChartError(f"unknown chart {name!r}; expected one of {', '.join(CHART_NAMES)}")
+
+
+def _chart_function(name: str):
+    """The function that draws chart `name` (None for one drawn elsewhere)."""
+    from sim import sensitivity
+
+    return {"regime_comparison": regime_comparison, "sweep_response": sweep_response,
+            "timeseries": timeseries, "heatmap": heatmap, "tradeoff": tradeoff,
+            "incident_map": maps.incident_map, "incident_timeline": maps.incident_timeline,
+            "trust": trust_chart, "burden": burden, "region_map": maps.region_map,
+            "sensitivity": sensitivity.chart}.get(name)
 
 
 def _scenario_charts() -> tuple[str, ...]:
@@ -1090,8 +1119,11 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     known = _scenario_charts()
     unknown = [n for n in names if n not in CHART_NAMES and n not in known]
     if unknown:
-        raise ChartError(f"unknown chart {', '.join(map(repr, unknown))}; expected one of "
-                         f"{', '.join(CHART_NAMES)}")
+        from sim.params import suggest
+
+        raise ChartError("; ".join(f"unknown chart {n!r}{suggest(str(n), CHART_NAMES)}"
+                                   for n in unknown)
+                         + f"; expected one of {', '.join(CHART_NAMES)}")
     swept = manifest.get("swept", [])
     # a name the scenario schema accepts but this catalogue does not draw (yet)
     reasons = {n: "it is not in the chart catalogue of sim.plots yet"

@@ -318,7 +318,11 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
     def integer(key: str, default: int, low: int, given: int | None) -> int:
         value = data.get(key, default) if given is None else given
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            bad(key, f"expected an integer >= {low}, found {value!r}")
+            if given is None:
+                bad(key, f"expected an integer >= {low}, found {value!r}")
+            else:  # an argument of load() / run_study(), not a line of the file
+                problems.append(f"{key}={value!r} (argument): expected an integer >= {low}, "
+                                f"found {type(value).__name__} {value!r}")
             return default
         return value
 
@@ -495,6 +499,19 @@ def _check_world(p: dict[str, Any]) -> None:
             region.index(event["origin"])
         except ValueError as exc:
             raise ValueError(f"hazard.events[{i}].origin: {exc}") from None
+    if not region.rivers:  # a river hazard in a region without rivers never spreads
+        from sim.hazards.kinds import KINDS
+
+        used = {"hazard.kind": [p["hazard.kind"]],
+                "hazard.events": [e["kind"] for e in p["hazard.events"]],
+                "hazard.rates": list(p["hazard.rates"])}
+        for key, kinds in used.items():
+            river = sorted({k for k in kinds if getattr(KINDS.get(k), "channel", "") == "river"})
+            if river:
+                raise ValueError(f"{key}: {', '.join(river)} travels along rivers, but region "
+                                 f"{region.name!r} has none, so it would cause no "
+                                 "spillover; choose a region with rivers (`python run.py "
+                                 "list` shows them) or another hazard kind")
     if p["warning.reduction_at_24h"] >= p["warning.max_reduction"] > 0:
         raise ValueError("warning.reduction_at_24h must be below warning.max_reduction "
                          f"({p['warning.reduction_at_24h']} >= {p['warning.max_reduction']})")

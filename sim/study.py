@@ -41,6 +41,34 @@ class Results:
         self._runs: pd.DataFrame | None = None
         self._series: pd.DataFrame | None = None
 
+    def __repr__(self) -> str:
+        sc = self.manifest["scenario"]
+        runs = self.manifest.get("runs", {})
+        sweep = (f", {len(sc.get('sweep_points') or [])} sweep points over "
+                 f"{', '.join(self.swept)}" if self.swept else "")
+        return (f"<Results {self.name!r} at {self.path}: {runs.get('total', '?')} runs, "
+                f"{self.manifest.get('status', '?')}; regimes "
+                f"{', '.join(r['name'] for r in sc['regimes'])} (baseline {self.baseline})"
+                f"{sweep}; {sc.get('replications')} replications>")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: what was run, and the sentences to quote."""
+        import html
+
+        lines = "".join(f"<li>{html.escape(line)}</li>" for line in self.headline())
+        sc = self.manifest["scenario"]
+        rows = [("folder", str(self.path)), ("runs", str(self.manifest.get("runs", {})
+                                                           .get("total", "?"))),
+                ("status", self.manifest.get("status", "?")),
+                ("regimes", ", ".join(r.get("label") or r["name"] for r in sc["regimes"])),
+                ("baseline", self.baseline), ("swept", ", ".join(self.swept) or "nothing"),
+                ("replications", str(sc.get("replications")))]
+        table = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+                        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+                        for k, v in rows)
+        return (f"<div><strong>kuayu results: {html.escape(self.name)}</strong>"
+                f"<table>{table}</table>" + (f"<ul>{lines}</ul>" if lines else "") + "</div>")
+
     @property
     def name(self) -> str:
         return self.manifest["name"]
@@ -145,10 +173,17 @@ class Results:
              formats: tuple[str, ...] | None = None) -> list[Path]:
         """Draw the study's charts (or those named) into figures/ in one language ("en" or
         "zh"), as PNG and PDF (`formats` may add "svg"); returns the files written. In a
-        notebook, show one with IPython.display.Image(path)."""
+        Jupyter notebook the PNGs are also shown below the cell.
+
+            res.plot()                                  # the scenario's charts, English
+            res.plot(["incident_timeline"], lang="zh")  # one chart, Chinese
+            res.plot(["heatmap"], formats=("png", "pdf", "svg"))
+        """
         from sim import plots
 
-        return plots.draw(self, charts, lang, formats=formats)
+        written = plots.draw(self, charts, lang, formats=formats)
+        _show_inline([p for p in written if p.suffix == ".png"])
+        return written
 
     @property
     def labels(self) -> dict[str, str]:
@@ -170,6 +205,20 @@ class Results:
                       for r in self.manifest["scenario"]["regimes"]}
         outcome = outcome or headline_outcomes(self)[0]
         return analysis.headline(diffs, outcome, lang, labels)
+
+
+def _show_inline(pngs: list[Path]) -> None:
+    """In a Jupyter notebook, show the PNGs just drawn below the cell (nothing elsewhere)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return
+    for png in pngs:
+        display(Image(filename=str(png)))
 
 
 def _atomic_csv(table: pd.DataFrame, path: Path) -> None:
@@ -222,8 +271,14 @@ def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario, overrides, replications, seed, confirm_large)
     out_dir = Path(out) if out is not None else DEFAULT_ROOT / scenario.name
-    manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
-                              shard=shard, overwrite=overwrite, quiet=quiet, command=command)
+    try:
+        manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
+                                  shard=shard, overwrite=overwrite, quiet=quiet,
+                                  command=command)
+    except runner.StudyConflict as exc:
+        if command:  # the command line speaks in flags
+            raise
+        raise runner.StudyConflict(api_words(str(exc))) from None
     results = Results(out_dir)
     results.nothing_to_run = bool(manifest.get("nothing_to_run"))
     if results.nothing_to_run and not manifest.get("restyled") and \
@@ -233,6 +288,16 @@ def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] 
     if manifest["status"] == "complete":
         _finalise(results, charts, langs)
     return results
+
+
+def api_words(message: str) -> str:
+    """A message of the runner in the words of run_study's keywords, not the flags."""
+    for flag, keyword in (("pass --overwrite", "pass overwrite=True"),
+                          ("--out DIR", "out=<another folder>"),
+                          ("another --out", "another out= folder"),
+                          ("--overwrite", "overwrite=True"), ("--out", "out=")):
+        message = message.replace(flag, keyword)
+    return message
 
 
 def _finished(results: Results, charts: bool, langs: tuple[str, ...]) -> bool:

@@ -1,0 +1,66 @@
+"""The Python API speaks Python: errors in keyword terms, did-you-mean for chart names and
+options, a readable Results, and validation of a river hazard without rivers."""
+
+import pytest
+
+from sim import plots
+from sim.runner import StudyConflict
+from sim.scenario import ScenarioError, load
+from sim.study import run_study
+from tests.conftest import SMALL, write_yaml
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    return run_study(dict(SMALL, charts=[]), out=tmp_path_factory.mktemp("api") / "small")
+
+
+def test_a_conflict_from_run_study_names_the_keyword_not_the_flag(small):
+    other = dict(SMALL, seed=12, charts=[])
+    with pytest.raises(StudyConflict) as err:
+        run_study(other, out=small.path)
+    text = str(err.value)
+    assert "overwrite=True" in text and "--overwrite" not in text and "--out" not in text
+
+
+def test_a_bad_argument_is_blamed_on_the_argument_not_a_line_of_the_file(tmp_path):
+    path = write_yaml(tmp_path / "small.yaml", SMALL)
+    with pytest.raises(ScenarioError) as err:
+        load(path, replications="5")
+    (problem,) = err.value.problems
+    assert problem.startswith("replications='5' (argument): expected an integer >= 1")
+    assert "small.yaml" not in problem
+
+
+def test_a_misspelt_chart_name_gets_a_did_you_mean(small):
+    with pytest.raises(plots.ChartError, match="did you mean 'regime_comparison'"):
+        small.plot(["regime_comparsion"])
+
+
+def test_a_misspelt_plot_option_is_a_chart_error_with_a_did_you_mean(small):
+    with pytest.raises(plots.ChartError, match=r"no option 'outcome'.*did you mean "
+                                               r"'outcomes'.*its options: outcomes"):
+        plots.render("regime_comparison", small, "en", outcome="total_loss")
+    fig = plots.render("regime_comparison", small, "en", outcomes=["total_loss"])
+    assert fig is not None
+
+
+def test_results_read_well_in_a_console_and_a_notebook(small):
+    text = repr(small)
+    assert text.startswith("<Results 'small' at ") and "16 runs" in text
+    assert "regimes territorial, coordinated (baseline territorial)" in text
+    assert "2 sweep points over region.reach_hours" in text
+    page = small._repr_html_()
+    assert "<table>" in page and "At region reach = 12 h, Coordinated cuts" in page
+    assert small.plot.__doc__ and "notebook" in small.plot.__doc__
+
+
+def test_a_river_hazard_in_a_region_without_rivers_is_a_validation_error():
+    with pytest.raises(ScenarioError) as err:
+        load({"name": "dry", "params": {"region.kind": "grid", "hazard.kind": "river_spill"}})
+    assert "hazard.kind: river_spill travels along rivers, but region 'grid' has none" \
+        in str(err.value)
+    with pytest.raises(ScenarioError, match=r"hazard\.rates: river_flood travels along rivers"):
+        load({"name": "dry", "params": {"region.kind": "grid", "hazard.kind": "none",
+                                        "hazard.rates": {"river_flood": 1.0}}})
+    load({"name": "wet", "params": {"region.kind": "grid", "hazard.kind": "plume"}})
