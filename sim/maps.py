@@ -22,6 +22,8 @@ from matplotlib.colors import CenteredNorm, Normalize, SymLogNorm
 from matplotlib.lines import Line2D
 from matplotlib.patheffects import withStroke
 
+from sim import basemap
+
 CITIES_DIR = "cities"
 NEVER = -1
 WORDS = {
@@ -310,6 +312,7 @@ def incident_map(runs: pd.DataFrame, regions: dict | None, style,
                                       nrows * (height + 0.45) + 1.2))
     area = 14 + 200 * pop / pop.max()
     origin_i = int(chosen.first["origin"])
+    real, drawn_base = basemap.wanted(region.get("name", ""), lon, lat), False
     for idx, ax in enumerate(axes.ravel()):
         if idx >= len(regimes):
             ax.set_visible(False)
@@ -335,6 +338,8 @@ def incident_map(runs: pd.DataFrame, regions: dict | None, style,
         ax.set_aspect(1 / squash, adjustable="box")
         ax.set_xlim(lon.min() - 0.1 * reach / squash, lon.max() + 0.1 * reach / squash)
         ax.set_ylim(lat.min() - 0.12 * reach, lat.max() + 0.1 * reach)
+        if real:
+            drawn_base = basemap.draw(ax, (*ax.get_xlim(), *ax.get_ylim())) or drawn_base
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
@@ -366,7 +371,8 @@ def incident_map(runs: pd.DataFrame, regions: dict | None, style,
                          title_fontsize=8)
     parts = [words["map_note"],
              MAP_WORDS[style.lang][scale].format(t=f"{getattr(norm, 'linthresh', 0):g}")
-             if scale else "", plots.point_words(style, sel, swept, at, point, k)]
+             if scale else "", plots.point_words(style, sel, swept, at, point, k),
+             basemap.SOURCE[style.lang] if drawn_base else ""]
     plots.note(fig, style.join(parts))
     label_cities(axes.ravel()[0], lon, lat, _names(region, style.lang), np.sqrt(area) / 2,
                  5.5 if n <= 15 else 4.5)  # once the layout is complete
@@ -547,6 +553,9 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
                              figsize=(plots.DOUBLE if ncols > 1 else plots.SINGLE + 0.9,
                                       nrows * (height + 0.3) + (1.3 if flat else 0.8)))
     label_size = 5.5 if len(names) <= 15 else 4.5
+    name = next((regions[int(i)]["name"] for i in sel["run_id"] if regions and int(i) in regions),
+                "")
+    real, drawn_base = basemap.wanted(name, lon, lat) and not varies, False
     for idx, ax in enumerate(axes.ravel()):
         if idx >= len(regimes):
             ax.set_visible(False)
@@ -576,6 +585,8 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
         # one frame for every panel, with room for the names under the lowest circles
         ax.set_xlim(lon.min() - 0.08 * reach / squash, lon.max() + 0.08 * reach / squash)
         ax.set_ylim(lat.min() - 0.14 * reach, lat.max() + 0.08 * reach)
+        if real:
+            drawn_base = basemap.draw(ax, (*ax.get_xlim(), *ax.get_ylim())) or drawn_base
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
@@ -624,6 +635,8 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
                                              .join(items)))
     if varies:
         parts.append(words["varies"])
+    if drawn_base:
+        parts.append(basemap.SOURCE[style.lang])
     plots.note(fig, style.join(parts))
     ax, x, y, radius = first_panel
     label_cities(ax, x, y, names, radius, label_size)
