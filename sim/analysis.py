@@ -422,6 +422,32 @@ def headline(diffs: pd.DataFrame, outcome: str = "spillover_loss", lang: str = "
                 lines.append(_sentence(r, outcome, lang, labels,
                                        f"Pooled over all {k} sweep points, " if lang == "en"
                                        else f"合并全部{k}个参数点，"))
+        if len(frame) > max_points and (spread := _range_sentence(frame, keys, outcome, lang,
+                                                                  labels)):
+            lines.append(spread)
         if (sign := _sign_sentence(frame, keys, outcome, lang, labels)) is not None:
             lines.append(sign)
     return lines
+
+
+def _range_sentence(rows: pd.DataFrame, keys: list[str], outcome: str, lang: str,
+                    labels: dict[str, str]) -> str | None:
+    """Too many points for a sentence each: how far the change ranges, and at which points."""
+    ok = rows[np.isfinite(rows["pct_change"])]
+    if len(ok) < 2:
+        return None
+    lo, hi = ok.loc[ok["pct_change"].idxmin()], ok.loc[ok["pct_change"].idxmax()]
+    r = ok.iloc[0]
+    regime = labels.get(r["regime"], r["regime"])
+    base = labels.get(r["baseline"], r["baseline"])
+    if lang == "zh":
+        o = OUTCOMES[outcome][2] if outcome in OUTCOMES else outcome
+        return (f"在{len(ok)}个参数点上，与{base}相比，{regime}使{o}的变化从"
+                f"{lo['pct_change']:+.1f}%（{point_text(lo, keys, lang)}时）到"
+                f"{hi['pct_change']:+.1f}%（{point_text(hi, keys, lang)}时）不等；"
+                "各参数点的结果见 differences.csv。")
+    return (f"Across the {len(ok)} sweep points, {regime}'s change in "
+            f"{outcome.replace('_', ' ')} against {base} ranges from "
+            f"{lo['pct_change']:+.1f}% (at {point_text(lo, keys, lang)}) to "
+            f"{hi['pct_change']:+.1f}% (at {point_text(hi, keys, lang)}); every point is in "
+            "differences.csv.")

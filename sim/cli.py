@@ -210,7 +210,8 @@ def cmd_run(args, argv) -> int:
         print(line)
     print(f"\n{scenario.n_runs} runs of '{scenario.name}' done.")
     tables = [f.name for f in sorted(out_dir.glob("*.csv")) if f.name != "runs.csv"]
-    print(f"Results: {out_dir}/  (report.html, report.md, runs.csv, "
+    print(f"Results: {out_dir}/  ("
+          + ("" if args.no_charts else "report.html, report.md, ") + "runs.csv, "
           + ", ".join([*tables, "manifest.json"]) + ")")
     if not args.no_charts:
         print(f"Charts:  {out_dir / 'figures'}/  (PNG and PDF)")

@@ -253,8 +253,26 @@ def load(source: str | Path | dict, overrides: dict[str, Any] | None = None,
         path = Path(source)
         data, lines = read_yaml(path)
         where = str(path)
+        _region_file_beside(data, path)
         data = _extend(data, path, seen={path.resolve()})
     return _validate(data, lines, where, overrides or {}, replications, seed, confirm_large)
+
+
+def _region_file_beside(data: dict, path: Path) -> None:
+    """A relative `region.file` is read beside the scenario file (like `extends`); one that is
+    not there but is in the working directory (the older rule) still works."""
+    params = data.get("params")
+    if not isinstance(params, dict):
+        return
+    key = "region.file" if "region.file" in params else None
+    if key is None and isinstance(params.get("region"), dict) and "file" in params["region"]:
+        params, key = params["region"], "file"
+    value = params.get(key) if key else None
+    if not isinstance(value, str) or not value or Path(value).is_absolute():
+        return
+    beside = path.parent / value
+    if beside.exists() or not Path(value).exists():
+        params[key] = beside.as_posix() if path.parent != Path(".") else value
 
 
 def _extend(data: dict, path: Path, seen: set[Path]) -> dict:

@@ -136,7 +136,10 @@ def test_headline_speaks_per_point_and_says_where_the_sign_changes():
     assert "差异的方向随参数点而变" in zh[3] and "时使总损失提高" in zh[3]
     # many points: no sentence per point, but still the pooled one and the sign change
     few = analysis.headline(d, "total_loss", max_points=1)
-    assert few[0].startswith("Pooled over all 2 sweep points") and len(few) == 2
+    assert few[0].startswith("Pooled over all 2 sweep points") and len(few) == 3
+    assert few[1] == ("Across the 2 sweep points, coordinated's change in total loss against "
+                      "territorial ranges from -30.0% (at region reach = 0 h) to +20.0% (at "
+                      "region reach = 0.9 h); every point is in differences.csv.")
 
 
 def test_percentage_intervals_of_a_nonnegative_outcome_stop_at_minus_100():

@@ -64,3 +64,26 @@ def test_a_river_hazard_in_a_region_without_rivers_is_a_validation_error():
         load({"name": "dry", "params": {"region.kind": "grid", "hazard.kind": "none",
                                         "hazard.rates": {"river_flood": 1.0}}})
     load({"name": "wet", "params": {"region.kind": "grid", "hazard.kind": "plume"}})
+
+
+def test_region_file_is_read_beside_the_scenario_file(tmp_path, monkeypatch):
+    import shutil
+
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "study"
+    folder.mkdir()
+    for name in ("river_valley.csv", "river_valley_rivers.csv"):
+        shutil.copy(ROOT / "examples" / name, folder / name)
+    path = write_yaml(folder / "valley.yaml", {
+        "name": "valley", "params": {"region.kind": "file", "region.file": "river_valley.csv",
+                                     "hazard.origin": "shanyang"}})
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    scenario = load(path)
+    assert scenario.params["region.file"] == (folder / "river_valley.csv").as_posix()
+    missing = write_yaml(folder / "missing.yaml", {
+        "name": "missing", "params": {"region.kind": "file", "region.file": "nowhere.csv"}})
+    with pytest.raises(ScenarioError, match="nowhere.csv"):
+        load(missing)
