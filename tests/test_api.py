@@ -85,5 +85,5 @@ def test_region_file_is_read_beside_the_scenario_file(tmp_path, monkeypatch):
     assert scenario.params["region.file"] == (folder / "river_valley.csv").as_posix()
     missing = write_yaml(folder / "missing.yaml", {
         "name": "missing", "params": {"region.kind": "file", "region.file": "nowhere.csv"}})
-    with pytest.raises(ScenarioError, match="nowhere.csv"):
+    with pytest.raises(ScenarioError, match=r"nowhere\.csv"):
         load(missing)
