@@ -87,3 +87,15 @@ def test_region_file_is_read_beside_the_scenario_file(tmp_path, monkeypatch):
         "name": "missing", "params": {"region.kind": "file", "region.file": "nowhere.csv"}})
     with pytest.raises(ScenarioError, match=r"nowhere\.csv"):
         load(missing)
+
+
+def test_regimes_keep_the_scenarios_order_in_tables_and_sentences(tmp_path):
+    order = ["superior_led", "coordinated", "territorial", "spontaneous"]
+    res = run_study({"name": "order", "seed": 1, "replications": 2, "regimes": order,
+                     "baseline": "territorial", "charts": [],
+                     "params": {"region.n_cities": 4, "time.horizon_days": 5}},
+                    out=tmp_path / "order")
+    assert list(res.summary["regime"].unique()) == order
+    assert list(res.differences["regime"].unique()) == [r for r in order if r != "territorial"]
+    assert [line.split(" cuts")[0] for line in res.headline()] == [
+        "Superior-led", "Coordinated", "Spontaneous"]
