@@ -99,3 +99,18 @@ def test_regimes_keep_the_scenarios_order_in_tables_and_sentences(tmp_path):
     assert list(res.differences["regime"].unique()) == [r for r in order if r != "territorial"]
     assert [line.split(" cuts")[0] for line in res.headline()] == [
         "Superior-led", "Coordinated", "Spontaneous"]
+
+
+def test_a_city_may_be_named_by_id_english_or_chinese_name(tmp_path):
+    outcomes = []
+    for origin in ("shanghai", "Shanghai", "上海"):
+        res = run_study({"name": "names", "seed": 2, "replications": 1, "charts": [],
+                         "regimes": ["territorial", "coordinated"],
+                         "params": {"region.kind": "yangtze_delta", "hazard.kind": "plume",
+                                    "hazard.origin": origin, "time.horizon_days": 3}},
+                        out=tmp_path / origin)
+        outcomes.append(res.runs["total_loss"].tolist())
+    assert outcomes[0] == outcomes[1] == outcomes[2]
+    with pytest.raises(ScenarioError, match=r"unknown city 'Shanghia'.*did you mean"):
+        load({"name": "typo", "params": {"region.kind": "yangtze_delta",
+                                         "hazard.kind": "plume", "hazard.origin": "Shanghia"}})
