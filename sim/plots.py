@@ -465,7 +465,7 @@ def sweep_response(runs: pd.DataFrame, style: Style, swept: list[str], outcomes=
     if others:
         sep = ", " if style.lang == "en" else "、"
         parts.append(style.word("averaged").format(
-            what=sep.join(param_label(p, style.lang) for p in others)))
+            what=sep.join(param_name(p, style.lang) for p in others)))
     parts.append(style.word("band_ci"))
     note(fig, style.join(parts))
     return fig
@@ -664,7 +664,7 @@ def heatmap(runs: pd.DataFrame, style: Style, swept: list[str], outcome: str | N
     if others:
         sep = ", " if style.lang == "en" else "、"
         parts.append(style.word("averaged").format(
-            what=sep.join(param_label(p, style.lang) for p in others)))
+            what=sep.join(param_name(p, style.lang) for p in others)))
     note(fig, style.join(parts))
     return fig
 
