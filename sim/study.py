@@ -236,11 +236,21 @@ def _write_resolved(out_dir: Path, resolved: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _finalise(results: Results, charts: bool, langs: tuple[str, ...]) -> Results:
+def _draw(path: str, lang: str) -> list[str]:
+    """Worker task: draw a results folder's charts in one language."""
+    return [str(p) for p in Results(path).plot(lang=lang)]
+
+
+def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
+              workers: int = 1) -> Results:
     results.write_tables()
     if charts:  # the report embeds the figures, so it comes with them
-        for lang in langs:
-            results.plot(lang=lang)
+        if workers > 1 and len(langs) > 1:  # one language per process: the same files
+            with runner.process_pool(min(workers, len(langs))) as pool:
+                list(pool.map(_draw, [str(results.path)] * len(langs), langs))
+        else:
+            for lang in langs:
+                results.plot(lang=lang)
         from sim.report import write_report
 
         write_report(results, langs)
@@ -286,7 +296,7 @@ def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] 
         return results  # a finished study run again: nothing to run, nothing to redraw
     _write_resolved(out_dir, scenario.resolved())
     if manifest["status"] == "complete":
-        _finalise(results, charts, langs)
+        _finalise(results, charts, langs, workers if executor is None else 1)
     return results
 
 

@@ -74,3 +74,16 @@ def test_the_chinese_report_embeds_a_font_with_every_character_it_shows(small):
     # the same report twice: the same bytes (no timestamp in the font)
     write_report(small, ("zh",))
     assert (small.path / "report_zh.html").read_text(encoding="utf-8") == page
+
+
+def test_charts_drawn_in_parallel_are_the_same_files(small, tmp_path):
+    """With workers > 1 the languages are drawn in separate processes: the same bytes."""
+    twin = run_study(SMALL, out=tmp_path / "small", charts=True, langs=("en", "zh"),
+                     workers=2)
+    ours = sorted(p.name for p in (small.path / "figures").iterdir()
+                  if p.suffix in (".png", ".pdf"))  # an earlier test added an SVG
+    theirs = sorted(p.name for p in (twin.path / "figures").iterdir())
+    assert ours == theirs and len(ours) == 2 * 2 * len(SMALL["charts"])
+    for name in ours:
+        assert (small.path / "figures" / name).read_bytes() == \
+            (twin.path / "figures" / name).read_bytes(), name
