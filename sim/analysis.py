@@ -118,30 +118,78 @@ def _paired(runs: pd.DataFrame, swept: list[str], regime: str, baseline: str) ->
     return a.join(b.add_suffix("_base"), how="inner")
 
 
+def nonnegative(runs: pd.DataFrame, outcome: str) -> bool:
+    """True if the outcome cannot be negative (every value in the study is >= 0): then a
+    regime's value is at least -100% of the baseline's, and percentage CIs are cut there."""
+    v = _valid(runs[outcome]) if outcome in runs else np.array([])
+    return bool(len(v) and (v >= 0).all())
+
+
+def _difference_row(d: np.ndarray, b: np.ndarray, ci: str, floor: bool) -> dict:
+    m, lo, hi = mean_ci(d, ci)
+    valid = d[~np.isnan(d)]
+    sd = float(valid.std(ddof=1)) if len(valid) > 1 else math.nan
+    base_mean = float(np.nanmean(b)) if len(b) and not np.isnan(b).all() else math.nan
+    pct_lo = 100 * lo / base_mean if base_mean else math.nan
+    if floor and base_mean > 0 and np.isfinite(pct_lo):
+        pct_lo = max(pct_lo, -100.0)  # a quantity >= 0 cannot fall by more than all of it
+    return {"n_pairs": len(valid), "mean_diff": m, "ci_low": lo, "ci_high": hi,
+            "baseline_mean": base_mean,
+            "pct_change": 100 * m / base_mean if base_mean else math.nan,
+            "pct_ci_low": pct_lo,
+            "pct_ci_high": 100 * hi / base_mean if base_mean else math.nan,
+            "effect_size_dz": m / sd if sd and sd > 0 else math.nan, "ci_method": ci}
+
+
 def paired_differences(runs: pd.DataFrame, swept: list[str], baseline: str,
-                       ci: str = "t") -> pd.DataFrame:
-    """Each regime minus the baseline, replication by replication (same seed, same point)."""
+                       ci: str = "t", per_point: bool = True) -> pd.DataFrame:
+    """Each regime minus the baseline, replication by replication (same seed, same point).
+
+    With a sweep of two or more points there is one row per regime, sweep point and outcome
+    (the swept values in their own columns, `pooled` false) and then, per regime and outcome,
+    one row pooled over every point (`pooled` true, swept columns empty): a pooled mean hides
+    a difference that changes with the swept setting, so it is marked as such. Without a sweep
+    (or with per_point=False) there is one row per regime and outcome. Percentage CIs of an
+    outcome that cannot be negative are cut at -100%.
+    """
+    keys = [c for c in swept if c in runs.columns]
+    outcomes = outcome_columns(runs)
+    floors = {o: nonnegative(runs, o) for o in outcomes}
+    points = runs.groupby(keys, sort=False, dropna=False).ngroups if keys else 1
+    by_point = per_point and points > 1
     records = []
     for regime in [r for r in runs["regime"].unique() if r != baseline]:
         pairs = _paired(runs, swept, regime, baseline)
-        for outcome in outcome_columns(runs):
-            d = (pairs[outcome] - pairs[f"{outcome}_base"]).to_numpy(dtype=float)
-            b = pairs[f"{outcome}_base"].to_numpy(dtype=float)
-            m, lo, hi = mean_ci(d, ci)
-            valid = d[~np.isnan(d)]
-            sd = float(valid.std(ddof=1)) if len(valid) > 1 else math.nan
-            base_mean = float(np.nanmean(b)) if len(b) and not np.isnan(b).all() else math.nan
-            records.append({
-                "regime": regime, "baseline": baseline, "outcome": outcome,
-                "n_pairs": len(valid), "mean_diff": m, "ci_low": lo, "ci_high": hi,
-                "baseline_mean": base_mean,
-                "pct_change": 100 * m / base_mean if base_mean else math.nan,
-                "pct_ci_low": 100 * lo / base_mean if base_mean else math.nan,
-                "pct_ci_high": 100 * hi / base_mean if base_mean else math.nan,
-                "effect_size_dz": m / sd if sd and sd > 0 else math.nan,
-                "ci_method": ci,
-            })
+        groups: list[tuple[dict, pd.DataFrame, bool]] = []
+        if by_point:
+            flat = pairs.reset_index()
+            for values, frame in flat.groupby(keys, sort=False, dropna=False):
+                values = values if isinstance(values, tuple) else (values,)
+                groups.append((dict(zip(keys, values, strict=True)), frame, False))
+        groups.append(({k: math.nan for k in keys} if by_point else {}, pairs, by_point))
+        for where, frame, pooled in groups:
+            for outcome in outcomes:
+                d = (frame[outcome] - frame[f"{outcome}_base"]).to_numpy(dtype=float)
+                b = frame[f"{outcome}_base"].to_numpy(dtype=float)
+                records.append({"regime": regime, "baseline": baseline, **where,
+                                "pooled": pooled, "outcome": outcome,
+                                **_difference_row(d, b, ci, floors[outcome])})
     return pd.DataFrame.from_records(records)
+
+
+def pooled_rows(diffs: pd.DataFrame) -> pd.DataFrame:
+    """The rows of paired_differences() over the whole study: the pooled rows of a sweep, or
+    every row without one."""
+    if diffs.empty or "pooled" not in diffs or not diffs["pooled"].any():
+        return diffs
+    return diffs[diffs["pooled"]]
+
+
+def point_rows(diffs: pd.DataFrame) -> pd.DataFrame:
+    """The per-point rows of paired_differences() (empty without a sweep)."""
+    if diffs.empty or "pooled" not in diffs or not diffs["pooled"].any():
+        return diffs.iloc[0:0]
+    return diffs[~diffs["pooled"]]
 
 
 # --- mechanism attribution -------------------------------------------------------------------
@@ -260,44 +308,146 @@ def write_attribution(results: Results) -> list[Path]:
     if table.empty:
         return []
     path = results.path / "attribution.csv"
-    table.to_csv(path, index=False)
+    table.to_csv(path, index=False, encoding="utf-8-sig")
     return [path]
 
 
 # --- sentences -------------------------------------------------------------------------------
+DIFF_COLUMNS = {"regime", "baseline", "pooled", "outcome", "n_pairs", "mean_diff", "ci_low",
+                "ci_high", "baseline_mean", "pct_change", "pct_ci_low", "pct_ci_high",
+                "effect_size_dz", "ci_method"}
+MAX_POINT_SENTENCES = 6  # beyond this, the headline names the points where the sign differs
+
+
+def swept_columns(diffs: pd.DataFrame) -> list[str]:
+    """The swept parameters that have a column in a table of paired_differences()."""
+    return [c for c in diffs.columns if c not in DIFF_COLUMNS]
+
+
+def point_text(row, keys: list[str], lang: str) -> str:
+    """'compensation payout share = 0.9' (or its Chinese form) for the point of `row`."""
+    from sim.plots import param_value
+
+    sep = ", " if lang == "en" else "，"
+    return sep.join(param_value(k, row[k], lang) for k in keys)
+
+
+def _verb(r, lang: str) -> tuple[str, int]:
+    """The change of one row in words: (text with {o} for the outcome, sign: -1, 0, +1)."""
+    pct, lo, hi = r["pct_change"], r["pct_ci_low"], r["pct_ci_high"]
+    if lang == "zh":
+        if hi < 0:
+            return f"使{{o}}降低{-pct:.1f}%（95%置信区间：{-hi:.1f}%～{-lo:.1f}%", -1
+        if lo > 0:
+            return f"使{{o}}提高{pct:.1f}%（95%置信区间：{lo:.1f}%～{hi:.1f}%", 1
+        return (f"使{{o}}变化{pct:+.1f}%（95%置信区间：{lo:+.1f}%～{hi:+.1f}%，差异不显著", 0)
+    if hi < 0:
+        return f"cuts {{o}} by {-pct:.1f}% [95% CI {-hi:.1f}%, {-lo:.1f}%]", -1
+    if lo > 0:
+        return f"raises {{o}} by {pct:.1f}% [95% CI {lo:.1f}%, {hi:.1f}%]", 1
+    return f"changes {{o}} by {pct:+.1f}% [95% CI {lo:+.1f}%, {hi:+.1f}%; not significant]", 0
+
+
+def _sentence(r, outcome: str, lang: str, labels: dict[str, str], prefix: str = "") -> str:
+    regime = labels.get(r["regime"], r["regime"])
+    base = labels.get(r["baseline"], r["baseline"])
+    n = int(r["n_pairs"])
+    said, _sign = _verb(r, lang)
+    if lang == "zh":
+        o = OUTCOMES[outcome][2] if outcome in OUTCOMES else outcome
+        return f"{prefix}与{base}相比，{regime}{said.format(o=o)}；{n}对配对运行）。"
+    return (f"{prefix}{regime} " + said.format(o=outcome.replace("_", " "))
+            + f" against {base} ({n} paired runs).")
+
+
+def _listed(values: list[str], lang: str, most: int = 4) -> str:
+    sep = "; " if lang == "en" else "；"
+    shown = sep.join(values[:most])
+    if len(values) > most:
+        shown += (f" and {len(values) - most} more points" if lang == "en"
+                  else f"等{len(values)}个参数点")
+    return shown
+
+
+def _sign_sentence(rows: pd.DataFrame, keys: list[str], outcome: str, lang: str,
+                   labels: dict[str, str]) -> str | None:
+    """When a regime's difference is significant with both signs across the sweep, a sentence
+    that says where it cuts and where it raises the outcome."""
+    signs = [(_verb(r, lang)[1], point_text(r, keys, lang)) for _, r in rows.iterrows()
+             if np.isfinite(r["pct_change"])]
+    down = [p for s, p in signs if s < 0]
+    up = [p for s, p in signs if s > 0]
+    if not down or not up:
+        return None
+    r = rows.iloc[0]
+    regime = labels.get(r["regime"], r["regime"])
+    base = labels.get(r["baseline"], r["baseline"])
+    if lang == "zh":
+        o = OUTCOMES[outcome][2] if outcome in OUTCOMES else outcome
+        return (f"差异的方向随参数点而变：与{base}相比，{regime}在{_listed(down, lang)}时使{o}"
+                f"降低，在{_listed(up, lang)}时使{o}提高（95%置信区间不含0）。")
+    return (f"The sign of the difference changes across the sweep: {regime} cuts "
+            f"{outcome.replace('_', ' ')} against {base} at {_listed(down, lang)}, and raises "
+            f"it at {_listed(up, lang)} (95% CIs that exclude 0).")
+
+
 def headline(diffs: pd.DataFrame, outcome: str = "spillover_loss", lang: str = "en",
-             labels: dict[str, str] | None = None) -> list[str]:
+             labels: dict[str, str] | None = None,
+             max_points: int = MAX_POINT_SENTENCES) -> list[str]:
     """Sentences a student can quote: 'coordinated cuts spillover loss by X% [CI] ...'.
 
     `labels` maps regime names to the words used for them (default: the names); `lang` is
-    "en" or "zh".
+    "en" or "zh". With a sweep, the sentences speak per point ('At compensation payout
+    share = 0.9, ...', for up to `max_points` points), then pooled over the points (said so),
+    and say where the sign of a significant difference changes across the sweep.
     """
     labels = labels or {}
+    rows = diffs[diffs["outcome"] == outcome] if not diffs.empty else diffs
+    points = point_rows(rows)
+    if points.empty:
+        return [_sentence(r, outcome, lang, labels) for _, r in rows.iterrows()
+                if np.isfinite(r["pct_change"])]
+    keys = swept_columns(diffs)
     lines = []
-    for _, r in diffs[diffs["outcome"] == outcome].iterrows():
-        if not np.isfinite(r["pct_change"]):
-            continue
-        pct, lo, hi = r["pct_change"], r["pct_ci_low"], r["pct_ci_high"]
-        regime = labels.get(r["regime"], r["regime"])
-        base = labels.get(r["baseline"], r["baseline"])
-        n = int(r["n_pairs"])
-        if lang == "zh":
-            o = OUTCOMES[outcome][2] if outcome in OUTCOMES else outcome
-            if hi < 0:
-                said = f"使{o}降低{-pct:.1f}%（95%置信区间：{-hi:.1f}%～{-lo:.1f}%"
-            elif lo > 0:
-                said = f"使{o}提高{pct:.1f}%（95%置信区间：{lo:.1f}%～{hi:.1f}%"
-            else:
-                said = (f"使{o}变化{pct:+.1f}%（95%置信区间：{lo:+.1f}%～{hi:+.1f}%，"
-                        "差异不显著")
-            lines.append(f"与{base}相比，{regime}{said}；{n}对配对运行）。")
-            continue
-        if hi < 0:
-            said = f"cuts {{o}} by {-pct:.1f}% [95% CI {-hi:.1f}%, {-lo:.1f}%]"
-        elif lo > 0:
-            said = f"raises {{o}} by {pct:.1f}% [95% CI {lo:.1f}%, {hi:.1f}%]"
-        else:
-            said = f"changes {{o}} by {pct:+.1f}% [95% CI {lo:+.1f}%, {hi:+.1f}%; not significant]"
-        lines.append(f"{regime} " + said.format(o=outcome.replace("_", " "))
-                     + f" against {base} ({n} paired runs).")
+    for regime, frame in points.groupby("regime", sort=False):
+        if len(frame) <= max_points:
+            for _, r in frame.iterrows():
+                if np.isfinite(r["pct_change"]):
+                    where = point_text(r, keys, lang)
+                    lines.append(_sentence(r, outcome, lang, labels,
+                                           f"At {where}, " if lang == "en" else f"在{where}时，"))
+        for _, r in pooled_rows(rows)[lambda t, g=regime: t["regime"] == g].iterrows():
+            if np.isfinite(r["pct_change"]):
+                k = len(frame)
+                lines.append(_sentence(r, outcome, lang, labels,
+                                       f"Pooled over all {k} sweep points, " if lang == "en"
+                                       else f"合并全部{k}个参数点，"))
+        if len(frame) > max_points and (spread := _range_sentence(frame, keys, outcome, lang,
+                                                                  labels)):
+            lines.append(spread)
+        if (sign := _sign_sentence(frame, keys, outcome, lang, labels)) is not None:
+            lines.append(sign)
     return lines
+
+
+def _range_sentence(rows: pd.DataFrame, keys: list[str], outcome: str, lang: str,
+                    labels: dict[str, str]) -> str | None:
+    """Too many points for a sentence each: how far the change ranges, and at which points."""
+    ok = rows[np.isfinite(rows["pct_change"])]
+    if len(ok) < 2:
+        return None
+    lo, hi = ok.loc[ok["pct_change"].idxmin()], ok.loc[ok["pct_change"].idxmax()]
+    r = ok.iloc[0]
+    regime = labels.get(r["regime"], r["regime"])
+    base = labels.get(r["baseline"], r["baseline"])
+    if lang == "zh":
+        o = OUTCOMES[outcome][2] if outcome in OUTCOMES else outcome
+        return (f"在{len(ok)}个参数点上，与{base}相比，{regime}使{o}的变化从"
+                f"{lo['pct_change']:+.1f}%（{point_text(lo, keys, lang)}时）到"
+                f"{hi['pct_change']:+.1f}%（{point_text(hi, keys, lang)}时）不等；"
+                "各参数点的结果见 differences.csv。")
+    return (f"Across the {len(ok)} sweep points, {regime}'s change in "
+            f"{outcome.replace('_', ' ')} against {base} ranges from "
+            f"{lo['pct_change']:+.1f}% (at {point_text(lo, keys, lang)}) to "
+            f"{hi['pct_change']:+.1f}% (at {point_text(hi, keys, lang)}); every point is in "
+            "differences.csv.")

@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("results", help="results folder, e.g. results/quickstart")
     plot.add_argument("--chart", action="append", metavar="NAME",
                       help="chart to draw (repeatable; default: the study's charts)")
+    plot.add_argument("--svg", action="store_true",
+                      help="also write SVG (PNG and PDF are always written)")
     plot.add_argument("--lang", action="append", choices=("en", "zh"),
                       help="language (repeatable; default: en and zh)")
 
@@ -233,14 +235,20 @@ def cmd_run(args, argv) -> int:
               f"in {out_dir}; run the remaining shards, then `python run.py merge {out_dir}` "
               "(adding the other shards' folders if they ran elsewhere).")
         return 0
+    if res.nothing_to_run:
+        print(f"Nothing to run: all {scenario.n_runs} runs of '{scenario.name}' are already in "
+              f"{out_dir}/ (--overwrite runs them again; `python run.py plot {out_dir}` "
+              "redraws the charts).")
+        return 0
     for line in res.headline():
         print(line)
     print(f"\n{scenario.n_runs} runs of '{scenario.name}' done.")
     tables = [f.name for f in sorted(out_dir.glob("*.csv")) if f.name != "runs.csv"]
-    print(f"Results: {out_dir}/  (report.html, report.md, runs.csv, "
+    print(f"Results: {out_dir}/  ("
+          + ("" if args.no_charts else "report.html, report.md, ") + "runs.csv, "
           + ", ".join([*tables, "manifest.json"]) + ")")
     if not args.no_charts:
-        print(f"Charts:  {out_dir / 'figures'}/  (PDF, SVG and PNG)")
+        print(f"Charts:  {out_dir / 'figures'}/  (PNG and PDF)")
     return 0
 
 
@@ -283,6 +291,12 @@ def _dry_run(scenario, out_dir: Path, workers: int) -> int:
     return 0
 
 
+def plots_formats() -> tuple[str, ...]:
+    from sim.plots import FORMATS
+
+    return FORMATS
+
+
 def cmd_plot(args, argv) -> int:
     from sim.plots import ChartError
     from sim.study import open_results
@@ -296,7 +310,8 @@ def cmd_plot(args, argv) -> int:
     written = []
     try:
         for lang in args.lang or ("en", "zh"):
-            written += res.plot(args.chart, lang)
+            written += res.plot(args.chart, lang,
+                                formats=(*plots_formats(), "svg") if args.svg else None)
     except ChartError as exc:
         raise UsageError(str(exc)) from None
     print(f"{len(written)} files written to {res.path / 'figures'}/")
@@ -334,7 +349,7 @@ def cmd_merge(args, argv) -> int:
              if len(args.results) > 1 else "") + ".")
     print(f"Results: {res.path}/  (runs.csv, summary.csv, differences.csv, manifest.json)")
     if not args.no_charts:
-        print(f"Charts:  {res.path / 'figures'}/  (PDF, SVG and PNG)")
+        print(f"Charts:  {res.path / 'figures'}/  (PNG and PDF)")
     return 0
 
 

@@ -18,25 +18,58 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.cm import ScalarMappable
-from matplotlib.colors import CenteredNorm, LogNorm, Normalize, SymLogNorm
+from matplotlib.colors import CenteredNorm, Normalize, SymLogNorm
 from matplotlib.lines import Line2D
 from matplotlib.patheffects import withStroke
 
+from sim import basemap
+
 CITIES_DIR = "cities"
+NEVER = -1
 WORDS = {
-    "en": {"day": "day {d:.1f}", "intensity": "Hazard intensity (relative to the peak)",
-           "note": "n = 1 run per regime (replication 0, same seed, same hazard). Circle area: "
-                   "population; colour: intensity; arrows: rivers.",
-           "days": "Time since start (days)",
-           "tl_note": "n = 1 run per regime (replication 0). Bars: hazard above 1% of its peak; "
-                      "triangle: warning received; dot: arrival."},
-    "zh": {"day": "第{d:.1f}天", "intensity": "风险强度（相对峰值）",
-           "note": "每种模式n = 1次运行（第0次重复，同一随机种子、同一风险）。"
-                   "圆面积：人口；颜色：强度；箭头：河流。",
-           "days": "事件开始后时间（天）",
-           "tl_note": "每种模式n = 1次运行（第0次重复）。条：风险超过峰值的1%；"
-                      "三角：收到预警；圆点：风险到达。"},
+    "en": {"days": "Time since the incident started (d)",
+           "loss_axis": "Loss from this incident (100 million CNY)",
+           "warning": "Warning received", "arrival": "Hazard arrives",
+           "event": "Origin: detected, reported; region: escalated, central command",
+           "detected": "Detected by the origin", "reported": "Reported to the region",
+           "escalated": "Escalated to the centre", "central": "Central command",
+           "tl_note": "n = 1 run per regime (replication 0: every regime faces the same "
+                      "incidents); triangle: the city is warned; circle: the hazard arrives; "
+                      "solid line: warned before arrival, dotted: after; diamonds: the "
+                      "origin's and the region's steps; bars: the city's loss from this "
+                      "incident",
+           "not_shown": "{k} more cities the incident reached or warned are not shown "
+                        "(the smallest losses)",
+           "never": "cities never warned or reached are not shown",
+           "map_note": "n = 1 run per regime (replication 0: every regime faces the same "
+                       "incidents); circle area: population; colour: the city's loss from "
+                       "this incident; star: origin; thick dark edge: warned before the hazard "
+                       "arrived; thick vermilion edge: reached without a warning in time; "
+                       "grey hollow: not reached",
+           "panel": "{regime}\nreached {r}, warned in time {w}",
+           "in_time": "Warned in time", "late": "Reached, not warned in time",
+           "unreached": "Not reached", "origin": "Origin"},
+    "zh": {"days": "事件开始后时间（天）",
+           "loss_axis": "本次事件造成的损失（亿元）",
+           "warning": "收到预警", "arrival": "风险到达",
+           "event": "发生地：发现、报告；区域：上报升级、上级统一指挥",
+           "detected": "发生地发现", "reported": "向区域报告",
+           "escalated": "上报上级", "central": "上级统一指挥",
+           "tl_note": "每种治理模式n = 1次运行（第0次重复：各治理模式面对相同的事件）；"
+                      "三角：城市收到预警；圆点：风险到达；实线：到达前已预警，虚线：到达后才预警；"
+                      "菱形：发生地与区域的处置节点；条形：该城市在本次事件中的损失",
+           "not_shown": "另有{k}个受波及或收到预警的城市损失较小，未列出",
+           "never": "未收到预警且未受波及的城市未列出",
+           "map_note": "每种治理模式n = 1次运行（第0次重复：各治理模式面对相同的事件）；"
+                       "圆面积：人口；颜色：该城市在本次事件中的损失；星形：发生地；"
+                       "粗深色边框：风险到达前已预警；粗橙红色边框：受波及但未及时预警；"
+                       "灰色空心：未受波及",
+           "panel": "{regime}\n受波及{r}个，及时预警{w}个",
+           "in_time": "及时预警", "late": "受波及但未及时预警",
+           "unreached": "未受波及", "origin": "发生地"},
 }
+MAX_TIMELINE_CITIES = 15  # rows of a timeline; the rest are named in the note
+LATE_COLOUR = "#D55E00"
 
 
 RIVER_COLOUR = "#56B4E9"
@@ -96,127 +129,306 @@ def load(path: Path) -> tuple[pd.DataFrame, dict[int, dict]] | None:
     return frame, regions
 
 
-def _first_runs(runs: pd.DataFrame, frame: pd.DataFrame, order: list[str]) -> list[tuple]:
-    recorded = runs[runs["run_id"].isin(frame["run_id"].unique())]
-    point = recorded["point"].min() if "point" in recorded else 0
+def reference_runs(sel: pd.DataFrame, regions: dict[int, dict], order: list[str],
+                   baseline: str | None) -> list[tuple[str, int]]:
+    """(regime, run id) of replication 0 of each regime among the runs `sel` whose region
+    was recorded, the baseline first, then the study's order."""
+    first = sel[sel["replication"] == 0] if "replication" in sel else sel
     picks = []
     for regime in order:
-        rows = recorded[(recorded["regime"] == regime) & (recorded.get("point", 0) == point)]
-        if len(rows):
-            picks.append((regime, int(rows["run_id"].iloc[0])))
+        ids = [int(i) for i in first.loc[first["regime"] == regime, "run_id"] if int(i) in regions]
+        if ids:
+            picks.append((regime, ids[0]))
+    picks.sort(key=lambda p: p[0] != baseline)
     return picks
 
 
-def _recorded(runs: pd.DataFrame, data, style):
-    """(frame, regions, picks, words) for the recorded runs, or None when there are none."""
-    if data is None:
+def chosen_incident(runs: pd.DataFrame, regions: dict | None, style, point=None, kind=None,
+                    origin=None, rank: int = 1, baseline: str | None = None):
+    """(Chosen incident, runs of the point, chosen point, number of points), or None."""
+    from sim import incidents, plots
+
+    if not regions or (picked := plots.at_point(runs, point)) is None:
         return None
-    frame, regions = data
-    picks = _first_runs(runs, frame, style.order)
-    return (frame, regions, picks, WORDS[style.lang]) if picks else None
+    sel, at, k = picked
+    picks = reference_runs(sel, regions, style.order, baseline)
+    if not picks:
+        return None
+    chosen = incidents.pick(picks, regions, kind, origin, rank)
+    return (chosen, sel, at, k) if chosen is not None else None
 
 
-def incident_map(runs: pd.DataFrame, data, style, snapshots: int = 4):
-    """Small multiples: one row per regime, columns at moments of the incident."""
-    if (recorded := _recorded(runs, data, style)) is None:
-        return None
-    frame, regions, picks, words = recorded
-    active = frame[frame["intensity"] > 0]
-    if active.empty:
-        return None
-    hours = regions[picks[0][1]]["step_hours"]
-    peak = float(active["intensity"].max())
-    # Snapshots when the hazard peaks in successive cities of the first regime's run, so a
-    # slug that takes days between cities is caught in each of them.
-    first_run = active[(active["run_id"] == picks[0][1]) & (active["intensity"] > peak * 1e-3)]
-    peaks = np.unique(first_run.loc[first_run.groupby("city")["intensity"].idxmax(), "step"])
-    if len(peaks) == 0:
-        return None
-    steps = peaks[np.unique(np.linspace(0, len(peaks) - 1, snapshots).round().astype(int))]
-    norm = LogNorm(vmin=peak * 1e-3, vmax=peak)
-    fig, axes = plt.subplots(len(picks), len(steps), figsize=(7.2, 1.9 * len(picks) + 0.6),
-                             squeeze=False)
-    scatter = None
-    for row, (regime, run_id) in enumerate(picks):
-        region = regions[run_id]
-        lat, lon = np.array(region["lat"]), np.array(region["lon"])
-        size = 12 + 140 * np.array(region["population_m"]) / max(region["population_m"])
-        run = frame[frame["run_id"] == run_id]
-        for col, step in enumerate(steps):
-            ax = axes[row][col]
-            for a, b in region["rivers"]:
-                ax.annotate("", xy=(lon[b], lat[b]), xytext=(lon[a], lat[a]),
-                            arrowprops={"arrowstyle": "-|>", "color": "#56B4E9", "lw": 1.0,
-                                        "shrinkA": 4, "shrinkB": 4})
-            now = run[run["step"] == step].set_index("city")["intensity"]
-            value = np.array([now.get(i, 0.0) for i in range(len(lat))])
-            ax.scatter(lon, lat, s=size, facecolors="none", edgecolors="#999999", linewidths=0.5)
-            hit = value > peak * 1e-3
-            scatter = ax.scatter(lon[hit], lat[hit], s=size[hit], c=value[hit], cmap="cividis",
-                                 norm=norm, edgecolors="black", linewidths=0.4)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_aspect("equal", adjustable="datalim")
-            ax.grid(False)
-            for spine in ax.spines.values():
-                spine.set_visible(True)
-                spine.set_color("#cccccc")
-            if row == 0:
-                ax.set_title(words["day"].format(d=(step + 1) * hours / 24), fontsize=8)
-            if row == 0 and col == 0:  # name the cities once
-                names = region["names_zh"] if style.lang == "zh" else region["names_en"]
-                for x, y, name in zip(lon, lat, names, strict=True):
-                    ax.annotate(name, (x, y), xytext=(0, -7), textcoords="offset points",
-                                ha="center", va="top", fontsize=5, color="#333333")
-            if col == 0:  # a row title, not an axis label: the map has no axes
-                ax.text(-0.08, 0.5, style.label(regime), transform=ax.transAxes, rotation=90,
-                        ha="right", va="center", fontsize=8)
-    if scatter is not None:
-        bar = fig.colorbar(scatter, ax=axes, shrink=0.8, pad=0.02)
-        bar.set_label(words["intensity"])
-        bar.set_ticks([peak * 1e-3, peak * 1e-2, peak * 1e-1, peak])
-        bar.set_ticklabels(["0.001", "0.01", "0.1", "1"])
-    fig.text(0.01, 0.0, words["note"], fontsize=6.5, color="#444444", ha="left", va="top")
-    return fig
+def _names(region: dict, lang: str) -> list[str]:
+    return region["names_zh" if lang == "zh" else "names_en"]
 
 
-def incident_timeline(runs: pd.DataFrame, data, style):
-    """Per city: when the hazard was there, when the warning came, when it arrived."""
-    if (recorded := _recorded(runs, data, style)) is None:
+def title(fig, chosen, style) -> str:
+    """The chart's title: which incident it follows and how it was chosen."""
+    from sim import plots
+
+    return plots.wrap(chosen.describe(style.lang, style.labels), 0.95 * plots.DOUBLE * 72,
+                      plots.measure_in(fig, 8))
+
+
+def timeline_rows(chosen) -> tuple[list[int], int]:
+    """The cities a timeline shows: the origin, then those any regime warned or reached,
+    by arrival in the reference run (warning where never reached); at most
+    MAX_TIMELINE_CITIES (the largest losses); and how many were left out."""
+    first = chosen.first
+    n = len(first["arrival"])
+    origin = int(first["origin"])
+    touched = [c for c in range(n) if c != origin and any(
+        inc["arrival"][c] >= 0 or inc["informed"][c] >= 0 for inc in chosen.records.values())]
+    loss = {c: max((inc.get("loss") or [0.0] * n)[c] for inc in chosen.records.values())
+            for c in touched}
+    kept = sorted(touched, key=lambda c: -loss[c])[:MAX_TIMELINE_CITIES - 1]
+    big = 10**9
+
+    def when(c: int) -> tuple:
+        a = [inc["arrival"][c] for inc in chosen.records.values() if inc["arrival"][c] >= 0]
+        w = [inc["informed"][c] for inc in chosen.records.values() if inc["informed"][c] >= 0]
+        return (min(a) if a else big, min(w) if w else big, c)
+
+    return [origin, *sorted(kept, key=when)], len(touched) - len(kept)
+
+
+def incident_timeline(runs: pd.DataFrame, regions: dict | None, style,
+                      swept: list[str] | None = None, point: int | None = None,
+                      kind: str | None = None, origin: str | int | None = None, rank: int = 1,
+                      baseline: str | None = None):
+    """One incident, followed in every regime: per city, when the warning came (triangle)
+    and when the hazard arrived (circle), days since the incident started, with the origin's
+    detection and report and the region's escalation as the top rows; on the right, each
+    city's loss from this incident. The incident is the largest by loss in the baseline's
+    run (replication 0) at one sweep point, or the `rank`-th largest, among those of `kind`
+    and from `origin` when given; the title says which."""
+    from sim import plots
+
+    got = chosen_incident(runs, regions, style, point, kind, origin, rank, baseline)
+    if got is None:
         return None
-    frame, regions, picks, words = recorded
-    region = regions[picks[0][1]]
-    n = len(region["ids"])
-    names = region["names_zh"] if style.lang == "zh" else region["names_en"]
+    chosen, sel, at, k = got
+    words = WORDS[style.lang]
+    regimes = [r for r in style.order if r in chosen.records]
+    region = chosen.regions[chosen.reference]
     hours = region["step_hours"]
-    fig, ax = plt.subplots(figsize=(7.2, 0.9 + 0.32 * n * len(picks) / 1.5))
-    height = 0.8 / len(picks)
-    present = 0.01 * float(frame["intensity"].max())  # 1% of the peak counts as present
-    for k, (regime, run_id) in enumerate(picks):
+    cities, left_out = timeline_rows(chosen)
+    names = _names(region, style.lang)
+    steps = [("detected", "detected_step"), ("reported", "report_step")]
+    steps += [(w, key) for w, key in (("escalated", "escalated_step"),
+                                      ("central", "central_step"))
+              if any(inc.get(key, NEVER) >= 0 for inc in chosen.records.values())]
+    labels = [words[w] for w, _ in steps] + [names[c] for c in cities]
+    m = len(regimes)
+    rows = len(labels)
+    row_h = min(0.16 + 0.09 * m, 8.0 / rows)
+    fig, (ax, bars) = plt.subplots(1, 2, figsize=(plots.DOUBLE, 1.3 + rows * row_h),
+                                   sharey=True, width_ratios=[3, 1.2], layout="constrained")
+    height = 0.8 / m
+    start = chosen.first["start_step"]
+    handles = {}
+    for j, regime in enumerate(regimes):
         st = style.of(regime)
-        run = frame[(frame["run_id"] == run_id) & (frame["intensity"] > present)]
-        inc = regions[run_id]["incidents"][0] if regions[run_id]["incidents"] else None
-        for city in range(n):
-            y = city + (k - (len(picks) - 1) / 2) * height
-            days = (run.loc[run["city"] == city, "step"].to_numpy() + 1) * hours / 24
-            if len(days):
-                ax.broken_barh([(days.min(), days.max() - days.min() + hours / 24)],
-                               (y - height / 2, height * 0.9), color=st["color"], alpha=0.35)
-            if inc is not None:
-                if inc["informed"][city] >= 0:
-                    ax.plot((inc["informed"][city] + 1) * hours / 24, y, marker="v",
-                            color=st["color"], markersize=4, linestyle="none")
-                if inc["arrival"][city] >= 0:
-                    ax.plot((inc["arrival"][city] + 1) * hours / 24, y, marker="o",
-                            color="black", markersize=2.5, linestyle="none")
-        ax.plot([], [], color=st["color"], linewidth=5, alpha=0.5, label=style.label(regime))
-    ax.set_yticks(range(n), names)
-    ax.invert_yaxis()
+        inc = chosen.records[regime]
+        off = (j - (m - 1) / 2) * height
+
+        def day(step: int) -> float:
+            return (step - start) * hours / 24 if step >= 0 else np.nan
+
+        ev = np.array([day(inc.get(key, NEVER)) for _w, key in steps])
+        ax.plot(ev, np.arange(len(steps)) + off, linestyle="none", marker="D", markersize=3.5,
+                color=st["color"], markeredgecolor="black", markeredgewidth=0.4,
+                gid=f"events:{regime}", zorder=4)
+        ys = len(steps) + np.arange(len(cities)) + off
+        warned = np.array([day(inc["informed"][c]) for c in cities])
+        arrived = np.array([day(inc["arrival"][c]) for c in cities])
+        for y, w, a in zip(ys, warned, arrived, strict=True):
+            if np.isfinite(w) and np.isfinite(a):
+                ax.plot([w, a], [y, y], color=st["color"], linewidth=0.9,
+                        linestyle="-" if w < a else ":", zorder=2)
+        (handles[regime],) = ax.plot(warned, ys, linestyle="none", marker="v", markersize=4,
+                                     color=st["color"], markeredgecolor="black",
+                                     markeredgewidth=0.3, gid=f"warning:{regime}", zorder=3)
+        ax.plot(arrived, ys, linestyle="none", marker="o", markersize=3.6,
+                markerfacecolor="white", markeredgecolor=st["color"], markeredgewidth=1.1,
+                gid=f"arrival:{regime}", zorder=3)
+        loss = np.asarray(inc.get("loss") or [np.nan] * len(inc["arrival"]), dtype=float)
+        bars.barh(ys, loss[cities], height=height * 0.9, color=st["color"], alpha=0.8,
+                  gid=f"loss:{regime}")
+    for a in (ax, bars):
+        a.set_ylim(rows - 0.5, -0.5)
+        a.grid(axis="y", visible=False)
+        a.axhline(len(steps) - 0.5, color="#999999", linewidth=0.6)
+    ax.set_yticks(range(rows), labels, fontsize=7 if rows <= 14 else 6)
     ax.set_xlabel(words["days"])
-    ax.legend(frameon=False, loc="lower right", fontsize=7)
-    fig.text(0.01, 0.0, words["tl_note"], fontsize=6.5, color="#444444", ha="left", va="top")
-    fig.tight_layout()
+    ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
+    bars.set_xlabel(plots.wrap(words["loss_axis"], 1.6 * 72, plots.measure_in(fig, 8)))
+    bars.tick_params(labelleft=False)
+    shapes = [Line2D([], [], linestyle="none", marker="v", color="#777777", markersize=4),
+              Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
+                     markeredgecolor="#777777", markersize=3.6)]
+    plots.entries_on_top(fig, [handles[r] for r in regimes] + shapes,
+                         [style.label(r) for r in regimes] + [words["warning"], words["arrival"]],
+                         title=title(fig, chosen, style), title_fontsize=8)
+    parts = [words["tl_note"], words["not_shown"].format(k=left_out) if left_out else
+             words["never"], plots.point_words(style, sel, swept, at, point, k)]
+    plots.note(fig, style.join(parts))
     return fig
+
+
+def incident_map(runs: pd.DataFrame, regions: dict | None, style,
+                 swept: list[str] | None = None, point: int | None = None,
+                 kind: str | None = None, origin: str | int | None = None, rank: int = 1,
+                 baseline: str | None = None):
+    """One incident on the region's map, one panel per regime: circle area by population,
+    colour by the city's loss from this incident (one scale for all panels), the origin
+    starred, the edge saying whether the city was warned before the hazard arrived. Chosen
+    as in incident_timeline(); the title says which incident it is."""
+    from sim import plots
+
+    got = chosen_incident(runs, regions, style, point, kind, origin, rank, baseline)
+    if got is None:
+        return None
+    chosen, sel, at, k = got
+    words = WORDS[style.lang]
+    regimes = [r for r in style.order if r in chosen.records]
+    region = chosen.regions[chosen.reference]
+    lon, lat = np.array(region["lon"], dtype=float), np.array(region["lat"], dtype=float)
+    pop = np.array(region["population_m"], dtype=float)
+    n = len(lon)
+    losses = {r: np.asarray(chosen.records[r].get("loss") or np.zeros(n), dtype=float)
+              for r in regimes}
+    cmap, norm, scale = colour_scale(np.concatenate(list(losses.values())), signed=False)
+    squash = float(np.cos(np.radians(lat.mean())))
+    dx = (np.ptp(lon) * squash) or 1.0
+    reach = max(dx, float(np.ptp(lat)))
+    ratio = float(np.clip((np.ptp(lat) + 0.25 * dx) / (1.25 * dx), 0.35, 1.3))
+    ncols = 1 if len(regimes) == 1 else 2
+    nrows = math.ceil(len(regimes) / ncols)
+    width = (plots.DOUBLE - 0.9) / ncols
+    height = min(width * ratio, 2.6)
+    fig, axes = plt.subplots(nrows, ncols, squeeze=False, layout="constrained",
+                             figsize=(plots.DOUBLE if ncols > 1 else plots.SINGLE + 0.9,
+                                      nrows * (height + 0.45) + 1.2))
+    area = 14 + 200 * pop / pop.max()
+    origin_i = int(chosen.first["origin"])
+    real, drawn_base = basemap.wanted(region.get("name", ""), lon, lat), False
+    for idx, ax in enumerate(axes.ravel()):
+        if idx >= len(regimes):
+            ax.set_visible(False)
+            continue
+        regime = regimes[idx]
+        inc = chosen.records[regime]
+        arrival, informed = np.array(inc["arrival"]), np.array(inc["informed"])
+        reached = arrival >= 0
+        in_time = reached & (informed >= 0) & (informed < arrival)
+        for a, b in region["rivers"]:
+            ax.annotate("", xy=(lon[b], lat[b]), xytext=(lon[a], lat[a]),
+                        arrowprops={"arrowstyle": "-|>", "color": RIVER_COLOUR, "lw": 0.9,
+                                    "shrinkA": 5, "shrinkB": 5, "mutation_scale": 6})
+        ax.scatter(lon[~reached], lat[~reached], s=area[~reached], facecolors="none",
+                   edgecolors="#AAAAAA", linewidths=0.6, zorder=3)
+        for mask, edge, lw in ((reached & in_time, "#1A1A1A", 1.4),
+                               (reached & ~in_time, LATE_COLOUR, 1.6)):
+            ax.scatter(lon[mask], lat[mask], s=area[mask], c=losses[regime][mask], cmap=cmap,
+                       norm=norm, edgecolors=edge, linewidths=lw, zorder=4,
+                       gid=f"{'in_time' if edge != LATE_COLOUR else 'late'}:{regime}")
+        ax.scatter([lon[origin_i]], [lat[origin_i]], marker="*", s=70, color="white",
+                   edgecolors="black", linewidths=0.6, zorder=6)
+        ax.set_aspect(1 / squash, adjustable="box")
+        ax.set_xlim(lon.min() - 0.1 * reach / squash, lon.max() + 0.1 * reach / squash)
+        ax.set_ylim(lat.min() - 0.12 * reach, lat.max() + 0.1 * reach)
+        if real:
+            drawn_base = basemap.draw(ax, (*ax.get_xlim(), *ax.get_ylim())) or drawn_base
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+        for spine in ax.spines.values():
+            spine.set_visible(True)
+            spine.set_color("#cccccc")
+        ax.set_title(words["panel"].format(regime=style.label(regime),
+                                           r=int((reached & (np.arange(n) != origin_i)).sum()),
+                                           w=int((in_time & (np.arange(n) != origin_i)).sum())),
+                     fontsize=7.5)
+    bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes.ravel().tolist(),
+                       shrink=0.8, pad=0.02, aspect=25)
+    bar.set_label(plots.wrap(words["loss_axis"], 2.2 * 72, plots.measure_in(fig, 8)))
+    if isinstance(norm, SymLogNorm):
+        ticks = symlog_ticks(norm)
+        bar.set_ticks(ticks, labels=[f"{v:g}" for v in ticks])
+        bar.minorticks_off()
+    bar.ax.tick_params(labelsize=6.5)
+    keys = [Line2D([], [], linestyle="none", marker="o", markerfacecolor="#DDDDDD",
+                   markeredgecolor="#1A1A1A", markeredgewidth=1.4, markersize=6),
+            Line2D([], [], linestyle="none", marker="o", markerfacecolor="#DDDDDD",
+                   markeredgecolor=LATE_COLOUR, markeredgewidth=1.6, markersize=6),
+            Line2D([], [], linestyle="none", marker="o", markerfacecolor="none",
+                   markeredgecolor="#AAAAAA", markersize=6),
+            Line2D([], [], linestyle="none", marker="*", markerfacecolor="white",
+                   markeredgecolor="black", markersize=8)]
+    plots.entries_on_top(fig, keys, [words["in_time"], words["late"], words["unreached"],
+                                     words["origin"]], title=title(fig, chosen, style),
+                         title_fontsize=8)
+    parts = [words["map_note"],
+             MAP_WORDS[style.lang][scale].format(t=f"{getattr(norm, 'linthresh', 0):g}")
+             if scale else "", plots.point_words(style, sel, swept, at, point, k),
+             basemap.SOURCE[style.lang] if drawn_base else ""]
+    plots.note(fig, style.join(parts))
+    label_cities(axes.ravel()[0], lon, lat, _names(region, style.lang), np.sqrt(area) / 2,
+                 5.5 if n <= 15 else 4.5)  # once the layout is complete
+    return fig
+
+
+# where a name may go around its circle: (dx, dy) direction, ha, va; below first
+_SPOTS = ((0, -1, "center", "top"), (0, 1, "center", "bottom"), (1, 0, "left", "center"),
+          (-1, 0, "right", "center"), (0.75, -0.75, "left", "top"),
+          (-0.75, -0.75, "right", "top"), (0.75, 0.75, "left", "bottom"),
+          (-0.75, 0.75, "right", "bottom"))
+
+
+def label_cities(ax, x, y, names, radius, size: float) -> list:
+    """City names beside their circles, none over another name or another circle: each name,
+    the most populous city first, takes the first free spot around its circle (below, above,
+    right, left, then the diagonals), else the spot that overlaps least. `radius` is each
+    circle's radius in points."""
+    fig = ax.figure
+    fig.canvas.draw()  # the layout fixes where the circles are
+    renderer = fig.canvas.get_renderer()
+    px = fig.dpi / 72
+    centres = ax.transData.transform(np.column_stack([x, y]))
+    circles = [(cx - r * px, cy - r * px, cx + r * px, cy + r * px)
+               for (cx, cy), r in zip(centres, radius, strict=True)]
+    placed: list[tuple[float, float, float, float]] = []
+    texts = []
+
+    def overlap(a, b) -> float:
+        w = min(a[2], b[2]) - max(a[0], b[0])
+        h = min(a[3], b[3]) - max(a[1], b[1])
+        return w * h if w > 0 and h > 0 else 0.0
+
+    for i in np.argsort(-np.asarray(radius), kind="stable"):
+        best = None
+        for dx, dy, ha, va in _SPOTS:
+            gap = radius[i] + 1.2
+            text = ax.annotate(names[i], (x[i], y[i]), xytext=(dx * gap, dy * gap),
+                               textcoords="offset points", ha=ha, va=va, fontsize=size,
+                               color="#222222", zorder=7,
+                               path_effects=[withStroke(linewidth=1.6, foreground="white")])
+            e = text.get_window_extent(renderer)
+            box = (e.x0, e.y0, e.x1, e.y1)
+            cost = sum(overlap(box, b) for b in placed) + sum(
+                overlap(box, c) for k, c in enumerate(circles) if k != i)
+            if best is None or cost < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (cost, text, box)
+            else:
+                text.remove()
+            if cost == 0:
+                break
+        placed.append(best[2])
+        texts.append(best[1])
+    return texts
 
 
 def compensation_flows(fund_in: np.ndarray, fund_out: np.ndarray,
@@ -341,6 +553,9 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
                              figsize=(plots.DOUBLE if ncols > 1 else plots.SINGLE + 0.9,
                                       nrows * (height + 0.3) + (1.3 if flat else 0.8)))
     label_size = 5.5 if len(names) <= 15 else 4.5
+    name = next((regions[int(i)]["name"] for i in sel["run_id"] if regions and int(i) in regions),
+                "")
+    real, drawn_base = basemap.wanted(name, lon, lat) and not varies, False
     for idx, ax in enumerate(axes.ravel()):
         if idx >= len(regimes):
             ax.set_visible(False)
@@ -366,10 +581,12 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
                                         "mutation_scale": 6 + lw})
         ax.scatter(x, y, s=s, c=m[colour].to_numpy(dtype=float), cmap=cmap, norm=norm,
                    edgecolors="black", linewidths=0.5, zorder=4)
-        ax.set_aspect(1 / squash, adjustable="datalim")
+        ax.set_aspect(1 / squash, adjustable="box")
         # one frame for every panel, with room for the names under the lowest circles
         ax.set_xlim(lon.min() - 0.08 * reach / squash, lon.max() + 0.08 * reach / squash)
         ax.set_ylim(lat.min() - 0.14 * reach, lat.max() + 0.08 * reach)
+        if real:
+            drawn_base = basemap.draw(ax, (*ax.get_xlim(), *ax.get_ylim())) or drawn_base
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
@@ -377,12 +594,8 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
             spine.set_visible(True)
             spine.set_color("#cccccc")
         ax.set_title(plots.wrap(style.label(regime), 0.95 * width * 72, plots.measure_in(fig, 8)))
-        if idx == 0:  # name the cities once
-            for xi, yi, r, name in zip(x, y, radius, names, strict=True):
-                ax.annotate(name, (xi, yi), xytext=(0, -r - 1.5), textcoords="offset points",
-                            ha="center", va="top", fontsize=label_size, color="#222222",
-                            zorder=5, path_effects=[withStroke(linewidth=1.6,
-                                                               foreground="white")])
+        if idx == 0:  # name the cities once, when the layout is complete
+            first_panel = (ax, x, y, radius)
     bar = fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=axes.ravel().tolist(),
                        location="bottom" if flat else "right", shrink=0.6 if flat else 0.8,
                        pad=0.02, aspect=30 if flat else 25)
@@ -422,5 +635,9 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
                                              .join(items)))
     if varies:
         parts.append(words["varies"])
+    if drawn_base:
+        parts.append(basemap.SOURCE[style.lang])
     plots.note(fig, style.join(parts))
+    ax, x, y, radius = first_panel
+    label_cities(ax, x, y, names, radius, label_size)
     return fig

@@ -733,11 +733,20 @@ class RiskModel(mesa.Model):
                 "names_zh": list(r.names_zh), "lat": r.lat.tolist(), "lon": r.lon.tolist(),
                 "population_m": r.population_m.tolist(), "gdp_tn_cny": r.gdp_tn_cny.tolist(),
                 "rivers": [[e.src, e.dst] for e in r.rivers],
+                # every incident (sim.incidents reads them; costs exist once the model
+                # records them per incident)
                 "incidents": [{"kind": i.spec.kind, "origin": i.spec.origin,
                                "start_step": i.spec.start_step,
+                               "magnitude": float(i.spec.magnitude),
                                "detected_step": i.detected_step, "report_step": i.report_step,
-                               "informed": i.informed.tolist(), "arrival": i.arrival.tolist()}
-                              for i in self.incidents[:20]],
+                               "informed": i.informed.tolist(), "arrival": i.arrival.tolist(),
+                               "loss": [float(x) for x in i.loss],
+                               "concealed": bool(i.concealed),
+                               "escalated_step": i.escalated_step,
+                               "central_step": i.central_step,
+                               "control_cost": float(getattr(i, "control_cost", float("nan"))),
+                               "central_cost": float(getattr(i, "central_cost", float("nan")))}
+                              for i in self.incidents],
                 "step_hours": self.step_hours}
 
     # --- results -------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Publication defaults: Okabe-Ito colours (colour-blind safe) with a marker and line style per
 regime so a chart reads in greyscale, the same regime in the same colour everywhere, a note
 under every chart stating n and what the band or box means, axes labelled with units, every
-figure one journal column (3.5 in) or two (7.2 in) wide and saved as PDF, SVG and 300-dpi PNG,
+figure one journal column (3.5 in) or two (7.2 in) wide and saved as 300-dpi PNG and PDF (SVG
+on request),
 in English or Chinese (the Chinese font ships with the package, see sim.fonts).
 
 A chart whose data is absent (no sweep, no series, no cost outcome) is not drawn: each chart
@@ -53,7 +54,7 @@ WORDS = {
         "regime": "Regime", "sep": "; ",
         "time": "Time since model start (d)",
         "cum_loss": "Cumulative loss (100 million CNY)",
-        "warned": "Cities warned (number)",
+        "warned": "Warnings received, cumulative (cities × incidents)",
         "cost": "Coordination cost (100 million CNY)",
         "n_regime": "n = {n} runs per regime",
         "n_point": "n = {n} runs per regime and sweep point",
@@ -74,7 +75,7 @@ WORDS = {
         "regime": "治理模式", "sep": "；",
         "time": "模拟时间（天）",
         "cum_loss": "累计损失（亿元）",
-        "warned": "已预警城市数（个）",
+        "warned": "累计收到预警次数（城市×事件）",
         "cost": "协同成本（亿元）",
         "n_regime": "每种治理模式 n = {n} 次运行",
         "n_point": "每种治理模式、每个参数点 n = {n} 次运行",
@@ -143,7 +144,8 @@ WORDS["zh"].update({
     "outside": "来自区域外部的基金补偿（不计入任何城市的成本），每次运行均值（亿元）：{items}",
 })
 CHART_NAMES = CHARTS  # one catalogue: sim.scenario validates the names users write
-FORMATS = ("pdf", "svg", "png")
+FORMATS = ("png", "pdf")  # the default; "svg" on request (draw(formats=...), plot --svg)
+ALL_FORMATS = ("png", "pdf", "svg")
 
 
 class ChartError(ValueError):
@@ -172,19 +174,36 @@ def outcome_name(name: str, lang: str) -> str:
     return name.replace("_", " ")
 
 
-def param_label(path: str, lang: str) -> str:
+_UNIT_WORDS = {"h": ("hours", "hour"), "d": ("days", "day"), "km": ("km",)}
+
+
+def param_name(path: str, lang: str) -> str:
+    """A swept setting in words: 'compensation payout share' for compensation.payout_share
+    (the unit word dropped when the unit is said), its Chinese term in Chinese."""
     p = BY_PATH.get(path)
-    if p is None:
-        return path
+    if lang == "zh" and p is not None and p.zh:
+        return p.zh
+    words = [w for w in path.replace(".", " ").replace("_", " ").split()]
+    if p is not None and len(words) > 2 and words[-1] in _UNIT_WORDS.get(p.unit, ()):
+        words = words[:-1]
+    return " ".join(words)
+
+
+def param_label(path: str, lang: str) -> str:
+    """Axis label of a swept setting: 'Region reach (h)', '河段传播时间（小时）'."""
+    p = BY_PATH.get(path)
+    name = param_name(path, lang)
+    unit = p.unit if p is not None else ""
     if lang == "zh":
-        return f"{p.zh}（{UNIT_ZH.get(p.unit, p.unit)}）" if p.unit else p.zh
-    return f"{path} ({p.unit})" if p.unit else path
+        return f"{name}（{UNIT_ZH.get(unit, unit)}）" if unit else name
+    name = name[:1].upper() + name[1:]
+    return f"{name} ({unit})" if unit else name
 
 
 def param_value(path: str, value: Any, lang: str) -> str:
-    """'region.reach_hours = 24 h' (or its Chinese form)."""
+    """'region reach = 24 h' (or its Chinese form)."""
     p = BY_PATH.get(path)
-    name = (p.zh if p is not None and lang == "zh" else path)
+    name = param_name(path, lang)
     unit = p.unit if p is not None else ""
     if lang == "zh":
         unit = UNIT_ZH.get(unit, unit)
@@ -451,7 +470,7 @@ def sweep_response(runs: pd.DataFrame, style: Style, swept: list[str], outcomes=
     if others:
         sep = ", " if style.lang == "en" else "、"
         parts.append(style.word("averaged").format(
-            what=sep.join(param_label(p, style.lang) for p in others)))
+            what=sep.join(param_name(p, style.lang) for p in others)))
     parts.append(style.word("band_ci"))
     note(fig, style.join(parts))
     return fig
@@ -469,7 +488,9 @@ def _middle_point(runs: pd.DataFrame, point: int | None) -> tuple[int | None, in
 # per-step series a time-series panel can show: column, how to read it, y label key
 SERIES_PANELS = {
     "cum_loss": ("loss_step", "cumsum", "cum_loss"),
-    "cities_warned": ("cities_warned", "value", "warned"),
+    # new warnings added up: the number of cities warned at a time drops to 0 whenever no
+    # incident is live, which makes bands across runs unreadable over a long horizon
+    "cities_warned": ("cities_warned", "increments", "warned"),
     "mean_trust": ("mean_trust", "value", "trust_axis"),
     "cooperation": ("cooperation", "value", "cooperation_axis"),
     "compensation_paid": ("compensation_paid", "value", "compensation_axis"),
@@ -525,7 +546,13 @@ def series_at(series: pd.DataFrame, sel: pd.DataFrame, panels) -> pd.DataFrame |
     data = data.sort_values(["run_id", "step"])
     for name in panels:
         col, how, _label = SERIES_PANELS[name]
-        data[name] = data.groupby("run_id")[col].cumsum() if how == "cumsum" else data[col]
+        if how == "cumsum":
+            data[name] = data.groupby("run_id")[col].cumsum()
+        elif how == "increments":  # what was added at each step, added up
+            rises = data.groupby("run_id")[col].diff().fillna(data[col]).clip(lower=0)
+            data[name] = rises.groupby(data["run_id"]).cumsum()
+        else:
+            data[name] = data[col]
     data["day"] = data["hour"] / 24.0
     return data
 
@@ -642,7 +669,7 @@ def heatmap(runs: pd.DataFrame, style: Style, swept: list[str], outcome: str | N
     if others:
         sep = ", " if style.lang == "en" else "、"
         parts.append(style.word("averaged").format(
-            what=sep.join(param_label(p, style.lang) for p in others)))
+            what=sep.join(param_name(p, style.lang) for p in others)))
     note(fig, style.join(parts))
     return fig
 
@@ -964,9 +991,10 @@ def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
                    + (f"only {grid[0]} qualifies" if grid else "none qualifies"))
         return ("it needs a grid sweep over two numeric parameters (each with 2 to "
                 f"{MAX_GRID_VALUES} values); {has}")
-    if name in ("incident_map", "incident_timeline") and not incidents_recorded:
-        return ("it needs per-city series; set record: {cities: true} in the scenario and "
-                "re-run")
+    if name in ("incident_map", "incident_timeline") and not (incidents_recorded
+                                                               and regions_recorded):
+        return ("it needs the incidents of replication 0 (accounts/regions-*.json), which "
+                "this folder lacks or which hold no incident")
     if name == "tradeoff":
         if "total_loss" not in runs:
             return "it needs the total_loss outcome"
@@ -974,6 +1002,12 @@ def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
             return ("it needs a cost outcome (coordination_cost, source_control_cost or another "
                     "*_cost column)")
     return None
+
+
+def _has_incidents(results) -> bool:
+    """True if a recorded run of the results folder holds an incident."""
+    regions = getattr(results, "regions", None) or {}
+    return any(r.get("incidents") for r in regions.values())
 
 
 def recorded(results) -> dict[str, bool]:
@@ -987,7 +1021,25 @@ def render(name: str, results, lang: str = "en", **options):
     """Figure of chart `name` for a results folder (None when its data is absent).
 
     `options` go to the chart function, e.g. heatmap(outcome="total_loss") or
-    timeseries(point=0)."""
+    timeseries(point=0); an option the chart does not have is a ChartError that names the
+    ones it has."""
+    from sim.params import suggest
+    from sim.scenario import CHART_OPTIONS
+
+    if name in CHART_OPTIONS:
+        allowed = list(CHART_OPTIONS[name])
+        function = _chart_function(name)
+        if function is not None:  # Python may also pass a chart's other keyword options
+            import inspect
+
+            allowed += [k for k, p in inspect.signature(function).parameters.items()
+                        if p.default is not inspect.Parameter.empty and k not in allowed
+                        and k not in ("swept", "baseline")]
+        for key in options:
+            if key not in allowed:
+                raise ChartError(f"chart {name!r} has no option {key!r}"
+                                 f"{suggest(str(key), allowed)}; its options: "
+                                 f"{', '.join(allowed) or 'none'}")
     manifest = results.manifest["scenario"]
     style = Style(manifest["regimes"], lang)
     swept = manifest.get("swept", [])
@@ -1007,10 +1059,10 @@ def render(name: str, results, lang: str = "en", **options):
             return heatmap(runs, style, swept, **options)
         if name == "tradeoff":
             return tradeoff(runs, style, **options)
-        if name == "incident_map":
-            return maps.incident_map(runs, results.cities, style, **options)
-        if name == "incident_timeline":
-            return maps.incident_timeline(runs, results.cities, style, **options)
+        if name in ("incident_map", "incident_timeline"):
+            chart = maps.incident_map if name == "incident_map" else maps.incident_timeline
+            return chart(runs, getattr(results, "regions", None), style, swept,
+                         baseline=results.manifest["scenario"].get("baseline"), **options)
         if name == "trust":
             return trust_chart(getattr(results, "trust", None),
                                getattr(results, "accounts", None), results.series, runs, style,
@@ -1021,6 +1073,17 @@ def render(name: str, results, lang: str = "en", **options):
             return maps.region_map(runs, getattr(results, "accounts", None),
                                    getattr(results, "regions", None), style, swept, **options)
     raise ChartError(f"unknown chart {name!r}; expected one of {', '.join(CHART_NAMES)}")
+
+
+def _chart_function(name: str):
+    """The function that draws chart `name` (None for one drawn elsewhere)."""
+    from sim import sensitivity
+
+    return {"regime_comparison": regime_comparison, "sweep_response": sweep_response,
+            "timeseries": timeseries, "heatmap": heatmap, "tradeoff": tradeoff,
+            "incident_map": maps.incident_map, "incident_timeline": maps.incident_timeline,
+            "trust": trust_chart, "burden": burden, "region_map": maps.region_map,
+            "sensitivity": sensitivity.chart}.get(name)
 
 
 def _scenario_charts() -> tuple[str, ...]:
@@ -1036,7 +1099,8 @@ def _default_list(names: list[str]) -> bool:
 
 
 def draw(results, charts: list[str] | None = None, lang: str = "en",
-         out_dir: Path | None = None, options: dict[str, dict] | None = None) -> list[Path]:
+         out_dir: Path | None = None, options: dict[str, dict] | None = None,
+         formats: tuple[str, ...] | None = None) -> list[Path]:
     """Draw the study's charts into `<results>/figures/` (suffix _zh for Chinese).
 
     `charts` names charts explicitly: any of them that this study cannot draw is a ChartError
@@ -1044,25 +1108,34 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     drawn; charts from the default list that the data does not allow are skipped quietly, and
     ones the scenario file listed by name are skipped with a ChartSkipped warning.
     `options` maps a chart name to keyword options of its function (see docs/charts.md).
+    `formats` are the file types written (default FORMATS: PNG and PDF; add "svg").
     """
+    formats = tuple(formats or FORMATS)
+    if bad := [f for f in formats if f not in ALL_FORMATS]:
+        raise ChartError(f"unknown figure format {', '.join(map(repr, bad))}; expected some of "
+                         f"{', '.join(ALL_FORMATS)}")
     manifest = results.manifest["scenario"]
     if options is None:  # what the scenario chose to show (chart_options)
         options = manifest.get("chart_options") or {}
     explicit = charts is not None and len(charts) > 0
+    listed = manifest.get("charts")  # an empty list in the scenario means no charts
     names = list(dict.fromkeys(charts if explicit else
-                               (manifest.get("charts") or list(CHART_NAMES))))
+                               (list(CHART_NAMES) if listed is None else listed)))
     known = _scenario_charts()
     unknown = [n for n in names if n not in CHART_NAMES and n not in known]
     if unknown:
-        raise ChartError(f"unknown chart {', '.join(map(repr, unknown))}; expected one of "
-                         f"{', '.join(CHART_NAMES)}")
+        from sim.params import suggest
+
+        raise ChartError("; ".join(f"unknown chart {n!r}{suggest(str(n), CHART_NAMES)}"
+                                   for n in unknown)
+                         + f"; expected one of {', '.join(CHART_NAMES)}")
     swept = manifest.get("swept", [])
     # a name the scenario schema accepts but this catalogue does not draw (yet)
     reasons = {n: "it is not in the chart catalogue of sim.plots yet"
                for n in names if n not in CHART_NAMES}
     reasons |= {n: r for n in names if n in CHART_NAMES
                 and (r := unavailable(n, results.runs, results.series, swept,
-                                      results.cities is not None,
+                                      _has_incidents(results),
                                       design=manifest.get("design"), **recorded(results)))}
     if explicit and reasons:
         raise ChartError("; ".join(f"chart {n!r} cannot be drawn for {results.name}: {r}"
@@ -1081,7 +1154,7 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = name if lang == "en" else f"{name}_{lang}"
         with plt.rc_context(rc(lang)):
-            for fmt in FORMATS:
+            for fmt in formats:
                 path = out_dir / f"{stem}.{fmt}"
                 # fixed metadata so that the same results give the same files
                 fig.savefig(path, metadata=_metadata(fmt))
@@ -1110,16 +1183,18 @@ CAPTIONS = {
         "regime_comparison": "Outcomes by regime: distribution over runs with the mean and its "
                              "95% CI.",
         "sweep_response": "Outcomes against the swept parameter, mean and 95% CI per regime.",
-        "timeseries": "Cumulative loss and cities warned over time (median and 50%/90% bands) "
-                      "at one sweep point.",
+        "timeseries": "Cumulative loss and warnings received over time (median and 50%/90% "
+                      "bands) at one sweep point.",
         "heatmap": "Mean outcome over the two-parameter sweep, one panel per regime, shared "
                    "colour scale.",
         "tradeoff": "Total loss against coordination cost: single runs and the regime mean with "
                     "its 95% CI.",
-        "incident_map": "One incident per regime on the region's map: intensity by city at "
-                        "moments of the incident.",
-        "incident_timeline": "One incident per regime: when the hazard was in each city, when "
-                             "the warning came, when it arrived.",
+        "incident_map": "One incident, named in the title, on the region's map in every "
+                        "regime: each city's loss from it, and whether it was warned before "
+                        "the hazard arrived.",
+        "incident_timeline": "One incident, named in the title, followed in every regime: when "
+                             "each city was warned and when the hazard arrived, the origin's "
+                             "detection and report, and each city's loss from it.",
         "trust": "Who trusts whom: mean final trust between cities per regime, and mean trust "
                  "over time (median and 50%/90% bands) at one sweep point.",
         "burden": "Who pays and who gains: mean net burden per city and its parts, per regime, "
@@ -1132,12 +1207,13 @@ CAPTIONS = {
                        "及其95%置信区间（影响最大者在上）。",
         "regime_comparison": "各治理模式的结果分布，标出均值及其95%置信区间。",
         "sweep_response": "结果随扫描参数的变化：各治理模式的均值及其95%置信区间。",
-        "timeseries": "单个参数点上累计损失与已预警城市数随时间的变化（中位数及50%/90%区间）。",
+        "timeseries": "单个参数点上累计损失与累计收到预警次数随时间的变化（中位数及50%/90%区间）。",
         "heatmap": "双参数扫描下结果的均值热图：每种治理模式一幅，色标统一。",
         "tradeoff": "总损失与协调成本的权衡：单次运行及各治理模式均值的95%置信区间。",
-        "incident_map": "每种治理模式一次事件在区域地图上的演变：各城市不同时刻的风险强度。",
-        "incident_timeline": "每种治理模式一次事件：风险在各城市存在的时间、"
-                             "收到预警与风险到达的时刻。",
+        "incident_map": "标题所指的一起事件在各治理模式下的区域地图：各城市在该事件中的损失，"
+                        "以及风险到达前是否收到预警。",
+        "incident_timeline": "标题所指的一起事件在各治理模式下的进程：各城市收到预警与风险到达的"
+                             "时刻、发生地的发现与报告，以及各城市在该事件中的损失。",
         "trust": "谁信任谁：各治理模式运行结束时城市间信任度的均值矩阵，及单个参数点上平均信任"
                  "随时间的变化（中位数及50%/90%区间）。",
         "burden": "谁付出、谁受益：各治理模式下各城市的平均净负担及其构成，并给出人均净负担的"

@@ -31,6 +31,26 @@ MAIN_OUTCOMES = ("total_loss", "spillover_loss", "spillover_share", "warning_lea
 HEADLINE_OUTCOMES = ("spillover_loss", "total_loss")
 MAX_POINT_ROWS = 12  # beyond this, the by-point tables stay in summary.csv
 
+
+def report_outcomes(results: Results) -> list[str]:
+    """The outcomes of the report's tables: the scenario's `report: {outcomes: [...]}`, or
+    MAIN_OUTCOMES; those the study has."""
+    chosen = (results.manifest["scenario"].get("report") or {}).get("outcomes")
+    runs = results.runs
+    return [o for o in (chosen or MAIN_OUTCOMES) if o in runs]
+
+
+def headline_outcomes(results: Results) -> list[str]:
+    """The outcomes of the sentences to quote: `report: {headline: [...]}`, else
+    HEADLINE_OUTCOMES among the report's outcomes (else the first of them)."""
+    report = results.manifest["scenario"].get("report") or {}
+    runs = results.runs
+    if report.get("headline"):
+        return [o for o in report["headline"] if o in runs] or list(HEADLINE_OUTCOMES[:1])
+    tables = report_outcomes(results)
+    return [o for o in HEADLINE_OUTCOMES if o in tables and o in runs] or tables[:1] \
+        or list(HEADLINE_OUTCOMES[:1])
+
 TEXT = {
     "en": {
         "title": "Study report: {name}",
@@ -71,6 +91,16 @@ TEXT = {
         "t": "Student t", "bootstrap": "percentile bootstrap (2,000 resamples, fixed seed)",
         "footer": "Written by kuayu {version} from {path}. Tables: summary.csv, "
                   "differences.csv{attr} in the same folder.",
+        "swept": "swept (see Sweep)",
+        "pooled_k": "pooled over {k} sweep points",
+        "pooled_note": " Pooled rows average over sweep points whose differences may differ "
+                       "in size and sign: see the differences by sweep point.",
+        "diffs_by_point": "Paired differences against {base} by sweep point: {outcome}",
+        "diffs_point_note": "Each regime minus the baseline at one sweep point, run by run "
+                            "over the runs of that point; differences.csv has every outcome.",
+        "diffs_many_note": "{m} of the study's {k} sweep points where the difference is "
+                           "significant (95% CI excludes 0), largest change first; "
+                           "differences.csv has every point and outcome.",
         "label": "Label", "preset": "Starts from",
         "settings": "Settings changed", "is_baseline": "(baseline)", "same": "(none)",
         "vs": "against {ref}",
@@ -115,6 +145,15 @@ TEXT = {
         "t": "t 分布", "bootstrap": "百分位自助法（2000次重抽样，固定种子）",
         "footer": "由 kuayu {version} 根据 {path} 生成。表格文件：同一文件夹中的 summary.csv、"
                   "differences.csv{attr}。",
+        "swept": "参数扫描（见“参数扫描”）",
+        "pooled_k": "合并{k}个参数点",
+        "pooled_note": "合并行是对各参数点取平均，而各参数点的差值大小乃至方向可能不同："
+                       "见各参数点的配对差值。",
+        "diffs_by_point": "各参数点与{base}的配对差值：{outcome}",
+        "diffs_point_note": "在每个参数点上，各治理模式减去基准模式，按该参数点的运行逐次配对；"
+                            "全部结果变量见 differences.csv。",
+        "diffs_many_note": "本研究{k}个参数点中差值显著（95%置信区间不含0）的{m}个，"
+                           "按变化幅度从大到小排列；全部参数点与结果变量见 differences.csv。",
         "label": "名称", "preset": "基于", "settings": "改变的设置",
         "is_baseline": "（基准模式）", "same": "（无）", "vs": "相对于{ref}",
         "settings_note": "列出与基准模式不同的设置；变体则列出与其所基于的预设模式不同的设置。"
@@ -262,8 +301,10 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
         own, preset = r.get("settings") or {}, r.get("regime", r["name"])
         # a variant against the preset it starts from (when the study has it), else the baseline
         ref = preset if preset != r["name"] and preset in by_name else results.baseline
+        # a setting the sweep or the fixed parameters override is not the regime's to set
         changed = [f"`{k}` = {_value(v)}" for k, v in own.items()
-                   if by_name.get(ref, {}).get(k) != v]
+                   if by_name.get(ref, {}).get(k) != v and k not in swept and k not in params]
+        changed += [f"`{k}` = {t['swept']}" for k in own if k in swept]
         text = (t["is_baseline"] if r["name"] == results.baseline else
                 (comma.join(changed) or t["same"])
                 + (t["paren"].format(t["vs"].format(ref=style.label(ref)))
@@ -277,9 +318,8 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
     doc.add("h2", t["result"])
     lines = []
     if not diffs.empty:
-        labels = None if lang == "en" else style.labels
-        for outcome in HEADLINE_OUTCOMES:
-            lines += analysis.headline(diffs, outcome, lang, labels)
+        for outcome in headline_outcomes(results):
+            lines += analysis.headline(diffs, outcome, lang, style.labels)
     for line in lines:
         doc.add("quote", line)
     if not lines:
@@ -287,7 +327,7 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
 
     # tables
     doc.add("h2", t["tables"])
-    outcomes = [o for o in MAIN_OUTCOMES if o in runs]
+    outcomes = report_outcomes(results)
     regimes = style.present(runs)
     pooled = analysis.summary(runs, [], ci)
     n_points = len(points)
@@ -307,16 +347,17 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
         n=n, pooled=t["pooled"].format(k=n_points) if n_points > 1 else "",
         method=t[ci]))
 
-    if swept and 1 < n_points <= MAX_POINT_ROWS:
+    keys = [p for p in swept if p in runs]
+    few = bool(keys) and 1 < n_points <= MAX_POINT_ROWS
+    if few:
         by_point = analysis.summary(runs, swept, ci)
-        keys = [p for p in swept if p in runs]
-        for outcome in [o for o in HEADLINE_OUTCOMES if o in runs]:
+        for outcome in headline_outcomes(results):
             doc.add("h3", t["by_point"].format(outcome=plots.outcome_name(outcome, lang)
                                                if lang == "zh" else
                                                plots.outcome_label(outcome, lang)))
             table = by_point[by_point["outcome"] == outcome]
             rows = []
-            for values, frame in table.groupby(keys, sort=True):
+            for values, frame in table.groupby(keys, sort=False):
                 values = values if isinstance(values, tuple) else (values,)
                 row = [", ".join(plots.param_value(p, v, lang)
                                  for p, v in zip(keys, values, strict=True))]
@@ -332,24 +373,47 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
 
     if not diffs.empty:
         base = style.label(results.baseline)
-        doc.add("h3", t["diffs"].format(base=base))
+        whole = analysis.pooled_rows(diffs)
+        doc.add("h3", t["diffs"].format(base=base)
+                + (t["paren"].format(t["pooled_k"].format(k=n_points)) if n_points > 1
+                   else ""))
         rows = []
         for regime in [r for r in regimes if r != results.baseline]:
             for outcome in outcomes:
-                d = diffs[(diffs["regime"] == regime) & (diffs["outcome"] == outcome)]
+                d = whole[(whole["regime"] == regime) & (whole["outcome"] == outcome)]
                 if d.empty:
                     continue
-                d = d.iloc[0]
-                rows.append([style.label(regime), plots.outcome_label(outcome, lang),
-                             mean_ci_text(d["mean_diff"], d["ci_low"], d["ci_high"]),
-                             pct_text(d["pct_change"], d["pct_ci_low"], d["pct_ci_high"]),
-                             number(d["effect_size_dz"], 2), str(int(d["n_pairs"]))])
+                rows.append(_diff_row(d.iloc[0], [style.label(regime),
+                                                  plots.outcome_label(outcome, lang)]))
         doc.add("table", [t["regime"], t["outcome"], t["difference"], t["change"], t["dz"],
                           t["pairs"]], rows, [2, 3, 4, 5])
-        doc.add("note", t["diffs_note"].format(base=base))
+        doc.add("note", t["diffs_note"].format(base=base)
+                + (t["pooled_note"] if n_points > 1 else ""))
+        points_only = analysis.point_rows(diffs)
+        if not points_only.empty:
+            for outcome in headline_outcomes(results):
+                part = points_only[points_only["outcome"] == outcome]
+                if part.empty:
+                    continue
+                doc.add("h3", t["diffs_by_point"].format(
+                    base=base, outcome=plots.outcome_name(outcome, lang)))
+                if few:
+                    shown, note = part, t["diffs_point_note"]
+                else:  # many points: those where the difference is significant, largest first
+                    shown = part[(part["ci_low"] > 0) | (part["ci_high"] < 0)]
+                    shown = shown.reindex(shown["pct_change"].abs()
+                                          .sort_values(ascending=False).index)
+                    shown = shown.groupby("regime", sort=False).head(MAX_POINT_ROWS // 2)
+                    note = t["diffs_many_note"].format(k=n_points, m=len(shown))
+                rows = [_diff_row(d, [style.label(d["regime"]),
+                                      analysis.point_text(d, keys, lang)])
+                        for _, d in shown.iterrows()]
+                doc.add("table", [t["regime"], t["point"], t["difference"], t["change"],
+                                  t["dz"], t["pairs"]], rows, [2, 3, 4, 5])
+                doc.add("note", note)
 
     attr = analysis.attribution(runs, swept, sc["regimes"], results.baseline,
-                                [o for o in HEADLINE_OUTCOMES if o in runs])
+                                headline_outcomes(results))
     if not attr.empty:
         doc.add("h3", t["attr"])
         rows = []
@@ -378,6 +442,12 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
         attr=(", attribution.csv" if lang == "en" else "、attribution.csv")
         if (results.path / "attribution.csv").exists() else ""))
     return doc
+
+
+def _diff_row(d, first: list[str]) -> list[str]:
+    return [*first, mean_ci_text(d["mean_diff"], d["ci_low"], d["ci_high"]),
+            pct_text(d["pct_change"], d["pct_ci_low"], d["pct_ci_high"]),
+            number(d["effect_size_dz"], 2), str(int(d["n_pairs"]))]
 
 
 def _unique(values) -> list:
@@ -434,8 +504,7 @@ def to_markdown(doc: Doc) -> str:
         elif kind == "figure":
             _png, caption, rel = args
             out += [f"![{caption}]({rel})", "", f"*{caption}* (`{rel}`; also "
-                    f"`{Path(rel).with_suffix('.pdf').name}`, "
-                    f"`{Path(rel).with_suffix('.svg').name}`)", ""]
+                    f"`{Path(rel).with_suffix('.pdf').name}`)", ""]
         elif kind == "footer":
             out += ["---", "", args[0], ""]
     return "\n".join(out)
@@ -480,10 +549,34 @@ def to_html(doc: Doc, lang: str = "en") -> str:
         elif kind == "footer":
             body.append(f"<footer>{_inline(args[0])}</footer>")
     html_lang = "zh-CN" if lang == "zh" else "en"
+    style = STYLESHEET
+    words = title + "".join(_visible(b) for b in body)
+    if any(fonts_needed(ch) for ch in words):
+        # the Chinese characters of this page, in the font that ships with kuayu
+        from sim.fonts import font_face_css
+
+        style = font_face_css(words) + STYLESHEET.replace(
+            "body { font-family: ", 'body { font-family: "kuayu-cjk", ', 1)
     return (f'<!DOCTYPE html>\n<html lang="{html_lang}">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{html.escape(title)}</title>\n<style>{STYLESHEET}</style>\n</head>\n"
+            f"<title>{html.escape(title)}</title>\n<style>{style}</style>\n</head>\n"
             "<body>\n" + "\n".join(body) + "\n</body>\n</html>\n")
+
+
+def fonts_needed(ch: str) -> bool:
+    """True for a character a Latin font lacks: CJK ideographs, kana, full-width forms and
+    CJK punctuation."""
+    code = ord(ch)
+    return (0x2E80 <= code <= 0x9FFF or 0xF900 <= code <= 0xFAFF or 0xFE30 <= code <= 0xFE4F
+            or 0xFF00 <= code <= 0xFFEF or code in (0x2014, 0x2018, 0x2019, 0x201C, 0x201D,
+                                                    0x2026, 0x00B7, 0x2013))
+
+
+def _visible(fragment: str) -> str:
+    """The text of an HTML fragment (tags and data URIs dropped, entities decoded)."""
+    import re
+
+    return html.unescape(re.sub(r"<[^>]*>", " ", fragment))
 
 
 def write_report(results: Results, langs: tuple[str, ...] = ("en",), ci: str = "t"

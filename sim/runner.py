@@ -90,7 +90,8 @@ class ExecutorUnavailable(Exception):
 
 @dataclass
 class Progress:
-    """Runs done, rate and time left on one terminal line (silent when quiet)."""
+    """Runs done, rate and time left (silent when quiet): tqdm's auto bar, so it shows in a
+    terminal, in a Jupyter notebook, and in a pipe or log file (one line every 15 s there)."""
 
     total: int
     done: int = 0
@@ -98,25 +99,23 @@ class Progress:
 
     def __post_init__(self) -> None:
         self.start = time.perf_counter()
-        self.live = not self.quiet and sys.stderr.isatty()
+        self.bar = None
+        if not self.quiet:
+            from tqdm.auto import tqdm
+
+            tty = sys.stderr.isatty()
+            self.bar = tqdm(total=self.total, unit="run", file=sys.stderr, smoothing=0.1,
+                            mininterval=0.2 if tty else 15.0, dynamic_ncols=tty,
+                            ascii=not tty, leave=True)
 
     def advance(self, n: int) -> None:
         self.done += n
-        if not self.live:
-            return
-        elapsed = time.perf_counter() - self.start
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        left = (self.total - self.done) / rate if rate > 0 else float("nan")
-        eta = time.strftime("%H:%M:%S", time.gmtime(left)) if math.isfinite(left) else "--:--:--"
-        width = 30
-        filled = int(width * self.done / max(1, self.total))
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                         f"runs  {rate:,.1f} runs/s  {eta} left ")
-        sys.stderr.flush()
+        if self.bar is not None and n:
+            self.bar.update(n)
 
     def close(self) -> None:
-        if self.live:
-            sys.stderr.write("\n")
+        if self.bar is not None:
+            self.bar.close()
 
 
 def run_one(spec: RunSpec, root_seed: int, record_series: bool,
@@ -662,6 +661,15 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
             discard_chunk(out_dir, i, n_runs)
     finished = scan.good
     todo = set(mine) - finished
+    if not todo and len(finished) >= n_chunks and (done := _complete(out_dir, scenario)):
+        # nothing to run: the manifest keeps its sessions and timings, and takes the new
+        # labels, charts and report choices, which do not change results
+        shown = json.loads(json.dumps(scenario.resolved(), default=str))
+        restyled = done.get("scenario") != shown
+        if restyled:
+            done = {**done, "scenario": shown}
+            _write_json(out_dir / MANIFEST, done)
+        return {**done, "nothing_to_run": True, "restyled": restyled}
     manifest = write_manifest(scenario, out_dir, n_chunks, command, status="running",
                               done=len(finished))
     where = str(out_dir.resolve())  # workers may run elsewhere (a dask cluster)
@@ -719,6 +727,16 @@ def _report_strays(scan: ChunkScan) -> None:
         shown = ", ".join(f"{p.parent.name}/{p.name}" for p in scan.stray[:5])
         more = f" and {len(scan.stray) - 5} more" if len(scan.stray) > 5 else ""
         log.warning(f"ignored (not chunks of this study): {shown}{more}")
+
+
+def _complete(out_dir: Path, scenario: Scenario) -> dict[str, Any] | None:
+    """The manifest of a finished run of this very scenario in out_dir, else None."""
+    try:
+        manifest = read_manifest(out_dir)
+    except (FileNotFoundError, StudyConflict):
+        return None
+    same = manifest.get("fingerprint") == scenario.fingerprint()
+    return manifest if same and manifest.get("status") == "complete" else None
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

@@ -50,7 +50,9 @@ TOP_KEYS = {
     "chart_options": "per chart, what it shows: {chart: {option: value}}, e.g. "
                      "{timeseries: {panels: [mean_trust, cooperation]}}",
     "max_runs": "refuse plans larger than this unless confirmed (default 200000)",
+    "report": "what the report speaks of: {outcomes: [...], headline: [...]}",
 }
+REPORT_KEYS = ("outcomes", "headline")
 REGIME_KEYS = ("name", "regime", "label", "label_zh", "set")
 # What a scenario may choose per chart (sim.plots draws with these keyword options). Kinds:
 # outcomes = a list of outcome names, outcome = one, panels = time-series panels (the names of
@@ -64,8 +66,8 @@ CHART_OPTIONS: dict[str, dict[str, str]] = {
     "timeseries": {"panels": "panels", "point": "int"},
     "heatmap": {"outcome": "outcome", "x": "path", "y": "path", "annotate": "bool"},
     "tradeoff": {"loss": "outcome"},
-    "incident_map": {"snapshots": "int"},
-    "incident_timeline": {},
+    "incident_map": {"point": "int", "kind": "kind", "origin": "city", "rank": "rank"},
+    "incident_timeline": {"point": "int", "kind": "kind", "origin": "city", "rank": "rank"},
     "trust": {"point": "int", "annotate": "bool"},
     "burden": {"point": "int"},
     "region_map": {"point": "int", "colour": "account", "flows": "bool"},
@@ -180,6 +182,7 @@ class Scenario:
     # Files the runs read (region files), by absolute path, with their SHA-256: part of the
     # fingerprint, so an edited region file never mixes with results computed on the old one.
     inputs: dict[str, str] = field(default_factory=dict)
+    report: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def n_runs(self) -> int:
@@ -220,6 +223,7 @@ class Scenario:
             "record": {"series": self.record_series, "cities": self.record_cities},
             "charts": self.charts,
             "chart_options": self.chart_options,
+            **({"report": self.report} if self.report else {}),
             **({"design": self.design} if self.design else {}),
             "defaults": resolve(),
         }
@@ -298,8 +302,26 @@ def load(source: str | Path | dict, overrides: dict[str, Any] | None = None,
         path = Path(source)
         data, lines = read_yaml(path)
         where = str(path)
+        _region_file_beside(data, path)
         data = _extend(data, path, seen={path.resolve()})
     return _validate(data, lines, where, overrides or {}, replications, seed, confirm_large)
+
+
+def _region_file_beside(data: dict, path: Path) -> None:
+    """A relative `region.file` is read beside the scenario file (like `extends`); one that is
+    not there but is in the working directory (the older rule) still works."""
+    params = data.get("params")
+    if not isinstance(params, dict):
+        return
+    key = "region.file" if "region.file" in params else None
+    if key is None and isinstance(params.get("region"), dict) and "file" in params["region"]:
+        params, key = params["region"], "file"
+    value = params.get(key) if key else None
+    if not isinstance(value, str) or not value or Path(value).is_absolute():
+        return
+    beside = path.parent / value
+    if beside.exists() or not Path(value).exists():
+        params[key] = beside.as_posix() if path.parent != Path(".") else value
 
 
 def _extend(data: dict, path: Path, seen: set[Path]) -> dict:
@@ -377,7 +399,11 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
     def integer(key: str, default: int, low: int, given: int | None, high: int) -> int:
         value = data.get(key, default) if given is None else given
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            bad(key, f"expected an integer >= {low}, found {value!r}")
+            if given is None:
+                bad(key, f"expected an integer >= {low}, found {value!r}")
+            else:  # an argument of load() / run_study(), not a line of the file
+                problems.append(f"{key}={value!r} (argument): expected an integer >= {low}, "
+                                f"found {type(value).__name__} {value!r}")
             return default
         if value > high:
             bad(key, f"expected an integer >= {low} and at most {high:,}, found {value:,}")
@@ -437,6 +463,7 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
                                 f"expected one of {', '.join(CHARTS)}")
 
     chart_options = _check_chart_options(data.get("chart_options", {}), swept, bad)
+    report = _check_report(data.get("report", {}), bad)
 
     # Every combination must resolve (contradictions between settings show up here).
     if not problems:
@@ -462,7 +489,7 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         raise ScenarioError(problems)
     return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
                     swept, kept["series"], charts, where, data, record_cities=kept["cities"],
-                    design=design, chart_options=chart_options,
+                    design=design, chart_options=chart_options, report=report,
                     inputs=_input_files(regimes, params, points, swept))
 
 
@@ -481,6 +508,29 @@ def _input_files(regimes, params, points, swept) -> dict[str, str]:
     return out
 
 
+def _check_report(report, bad) -> dict[str, list[str]]:
+    """report: {outcomes: [...], headline: [...]}, lists of known outcome names."""
+    from sim.metrics import OUTCOMES
+
+    if not isinstance(report, dict):
+        bad("report", f"expected a mapping such as {{outcomes: [total_loss]}}, found {report!r}")
+        return {}
+    kept: dict[str, list[str]] = {}
+    for key, value in report.items():
+        if key not in REPORT_KEYS:
+            bad(f"report.{key}", f"unknown key{suggest(str(key), REPORT_KEYS)}; expected "
+                                 + " or ".join(REPORT_KEYS))
+        elif not isinstance(value, list) or not value:
+            bad(f"report.{key}", f"expected a non-empty list of outcome names, found {value!r}")
+        else:
+            for i, v in enumerate(value):
+                if v not in OUTCOMES:
+                    bad(f"report.{key}[{i}]", "expected an outcome (python run.py list shows "
+                                              f"them), found {v!r}{suggest(str(v), OUTCOMES)}")
+            kept[key] = [str(v) for v in value]
+    return kept
+
+
 def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, Any]]:
     """chart_options: known charts, known options, values of the right kind."""
     from sim.metrics import OUTCOMES
@@ -489,8 +539,10 @@ def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, 
     if not isinstance(options, dict):
         bad("chart_options", f"expected a mapping of chart name to options, found {options!r}")
         return {}
+    from sim.hazards.kinds import KINDS
+
     names = {"outcomes": OUTCOMES, "outcome": OUTCOMES, "panels": TIMESERIES_PANELS,
-             "account": ACCOUNTS, "path": swept}
+             "account": ACCOUNTS, "path": swept, "kind": KINDS}
     kept: dict[str, dict[str, Any]] = {}
     for chart, opts in options.items():
         at = f"chart_options.{chart}"
@@ -512,9 +564,15 @@ def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, 
             if kind in ("outcomes", "panels") and (not isinstance(value, list) or not value):
                 bad(f"{at}.{key}", f"expected a non-empty list, found {value!r}")
                 continue
-            if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 0):
-                bad(f"{at}.{key}", f"expected an integer >= 0, found {value!r}")
+            if kind in ("int", "rank") and (isinstance(value, bool)
+                                           or not isinstance(value, int)
+                                           or value < (1 if kind == "rank" else 0)):
+                bad(f"{at}.{key}", f"expected an integer >= {1 if kind == 'rank' else 0}, "
+                                   f"found {value!r}")
+            elif kind == "city" and (isinstance(value, bool)
+                                     or not isinstance(value, str | int)):
+                bad(f"{at}.{key}", f"expected a city (id, English or Chinese name), found "
+                                   f"{value!r}")
             elif kind == "bool" and not isinstance(value, bool):
                 bad(f"{at}.{key}", f"expected true or false, found {value!r}")
             elif kind in names:
@@ -522,7 +580,8 @@ def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, 
                         "outcome": "an outcome (python run.py list shows them)",
                         "panels": "one of " + ", ".join(TIMESERIES_PANELS),
                         "account": "one of " + ", ".join(ACCOUNTS),
-                        "path": "a swept parameter (" + (", ".join(swept) or "none") + ")"}[kind]
+                        "path": "a swept parameter (" + (", ".join(swept) or "none") + ")",
+                        "kind": "a hazard kind (" + ", ".join(KINDS) + ")"}[kind]
                 for v in (v for v in values if v not in names[kind]):
                     bad(f"{at}.{key}", f"expected {what}, found {v!r}"
                                        f"{suggest(str(v), names[kind])}")
@@ -550,6 +609,19 @@ def _check_world(p: dict[str, Any]) -> None:
             region.index(event["origin"])
         except ValueError as exc:
             raise ValueError(f"hazard.events[{i}].origin: {exc}") from None
+    if not region.rivers:  # a river hazard in a region without rivers never spreads
+        from sim.hazards.kinds import KINDS
+
+        used = {"hazard.kind": [p["hazard.kind"]],
+                "hazard.events": [e["kind"] for e in p["hazard.events"]],
+                "hazard.rates": list(p["hazard.rates"])}
+        for key, kinds in used.items():
+            river = sorted({k for k in kinds if getattr(KINDS.get(k), "channel", "") == "river"})
+            if river:
+                raise ValueError(f"{key}: {', '.join(river)} travels along rivers, but region "
+                                 f"{region.name!r} has none, so it would cause no "
+                                 "spillover; choose a region with rivers (`python run.py "
+                                 "list` shows them) or another hazard kind")
     if p["warning.reduction_at_24h"] >= p["warning.max_reduction"] > 0:
         raise ValueError("warning.reduction_at_24h must be below warning.max_reduction "
                          f"({p['warning.reduction_at_24h']} >= {p['warning.max_reduction']})")

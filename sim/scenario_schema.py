@@ -121,7 +121,7 @@ TOP: tuple[Key, ...] = (
         {"record": {"series": True}}),
     Key("charts", "list of chart names (chart table below)",
         "every chart of the catalogue, each drawn if the study's data allow it",
-        "Charts to draw after the run (PDF, SVG and PNG, English and `_zh` Chinese). A chart "
+        "Charts to draw after the run (PNG and PDF, English and `_zh` Chinese). A chart "
         "listed here that the study cannot draw is skipped with a warning that says why; "
         "`python run.py plot RESULTS --chart NAME` draws any chart later. See "
         "[charts.md](charts.md).",
@@ -137,6 +137,15 @@ TOP: tuple[Key, ...] = (
         "`python run.py plot` uses the same options.",
         {"chart_options": {"timeseries": {"panels": ["mean_trust", "cooperation"]},
                            "regime_comparison": {"outcomes": ["total_loss", "mean_trust"]}}}),
+    Key("report", "mapping with `outcomes` and/or `headline`, each a list of outcome names",
+        "`outcomes`: total loss, spillover loss and share, warning lead time, response "
+        "delay, coordination cost, Gini of net burden; `headline`: spillover loss, total loss",
+        "What the report speaks of: `outcomes` are the rows of its tables (summary and "
+        "paired differences, per sweep point when there is a sweep); `headline` are the "
+        "outcomes of the sentences to quote (printed after a run, at the top of the report). "
+        "Outcome names: `python run.py list`.",
+        {"report": {"outcomes": ["total_loss", "spillover_loss", "warned_in_time"],
+                    "headline": ["spillover_loss"]}}),
     Key("max_runs", f"integer in [1, {scenario.HARD_MAX_RUNS:,}]", f"{DEFAULT_MAX_RUNS}",
         "A safety limit: a plan (regimes x sweep points x replications) larger than this is "
         "refused before anything runs, unless you raise it here or pass `--yes`. It cannot "
@@ -280,8 +289,8 @@ RECORD: tuple[Key, ...] = (
         {"record": {"series": False}}),
     Key("record.cities", "true or false", "false",
         "Keep, for replication 0 of every regime and point, the intensity and loss of every "
-        "city at every step and the incidents (`cities/`): what `incident_map` and "
-        "`incident_timeline` need.",
+        "city at every step (`cities/`), for your own analysis. (The incidents of replication "
+        "0, which `incident_map`, `incident_timeline` and incidents.csv use, are always kept.)",
         {"record": {"series": True, "cities": True}}),
 )
 
@@ -295,10 +304,12 @@ _CHART_DOCS = {
     "heatmap": ("mean outcome over a grid of two parameters, one panel per regime",
                 "a grid sweep over two numeric parameters (2 to 15 values each)"),
     "tradeoff": ("total loss against coordination cost, per regime", "a cost outcome"),
-    "incident_map": ("the region at the moments the hazard peaks in successive cities, one "
-                     "row per regime", "`record: {cities: true}`"),
-    "incident_timeline": ("per city and regime: hazard present, warning and arrival times",
-                          "`record: {cities: true}`"),
+    "incident_map": ("one incident (named in the title) on the region's map, one panel per "
+                     "regime: each city's loss from it and whether it was warned in time",
+                     "a hazard (incidents of replication 0 are always kept)"),
+    "incident_timeline": ("one incident (named in the title) in every regime: per city, when "
+                          "the warning came and the hazard arrived, and its loss",
+                          "a hazard (incidents of replication 0 are always kept)"),
     "trust": ("trust between cities at the end of the runs (matrix per regime) and mean "
               "trust over time", f"regions of up to {MAX_TRUST_CITIES} cities; the time "
               "panel needs `record: {series: true}`"),
@@ -314,8 +325,8 @@ CHART_SWEEPS = {"sweep_response": {"sweep": {"region.reach_hours": [12, 24, 48]}
                 "heatmap": {"sweep": {"region.reach_hours": [12, 24, 48],
                                       "hazard.magnitude": [50, 100]}},
                 "timeseries": {"record": {"series": True}},
-                "incident_map": {"record": {"cities": True}},
-                "incident_timeline": {"record": {"cities": True}},
+                "incident_map": {},
+                "incident_timeline": {},
                 "sensitivity": _sweep("morris", MORRIS)}
 CHART_KEYS: tuple[Key, ...] = tuple(
     Key(f"charts[]: {name}", "chart name", when, doc,

@@ -29,6 +29,8 @@ DEFAULT_ROOT = Path("results")
 class Results:
     """A results folder: run rows, per-step series, tables and charts, loaded on demand."""
 
+    nothing_to_run = False  # set by run_study when every run was already in the folder
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         # The manifest is checked (DamagedResults if unreadable or foreign) and so is every
@@ -39,6 +41,34 @@ class Results:
         self._scan = runner.check_folder(self.path, self.manifest)
         self._runs: pd.DataFrame | None = None
         self._series: pd.DataFrame | None = None
+
+    def __repr__(self) -> str:
+        sc = self.manifest["scenario"]
+        runs = self.manifest.get("runs", {})
+        sweep = (f", {len(sc.get('sweep_points') or [])} sweep points over "
+                 f"{', '.join(self.swept)}" if self.swept else "")
+        return (f"<Results {self.name!r} at {self.path}: {runs.get('total', '?')} runs, "
+                f"{self.manifest.get('status', '?')}; regimes "
+                f"{', '.join(r['name'] for r in sc['regimes'])} (baseline {self.baseline})"
+                f"{sweep}; {sc.get('replications')} replications>")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: what was run, and the sentences to quote."""
+        import html
+
+        lines = "".join(f"<li>{html.escape(line)}</li>" for line in self.headline())
+        sc = self.manifest["scenario"]
+        rows = [("folder", str(self.path)), ("runs", str(self.manifest.get("runs", {})
+                                                           .get("total", "?"))),
+                ("status", self.manifest.get("status", "?")),
+                ("regimes", ", ".join(r.get("label") or r["name"] for r in sc["regimes"])),
+                ("baseline", self.baseline), ("swept", ", ".join(self.swept) or "nothing"),
+                ("replications", str(sc.get("replications")))]
+        table = "".join(f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+                        f"<td style='text-align:left'>{html.escape(v)}</td></tr>"
+                        for k, v in rows)
+        return (f"<div><strong>kuayu results: {html.escape(self.name)}</strong>"
+                f"<table>{table}</table>" + (f"<ul>{lines}</ul>" if lines else "") + "</div>")
 
     @property
     def name(self) -> str:
@@ -169,22 +199,67 @@ class Results:
         if not diffs.empty:
             out.append(self.path / "differences.csv")
             _atomic_csv(diffs, out[-1])
-        from sim import sensitivity  # sensitivity.csv, for a morris or sobol sweep
+        from sim import incidents, sensitivity  # sensitivity.csv: a morris or sobol sweep
 
-        return out + analysis.write_attribution(self) + sensitivity.write(self)
+        return (out + analysis.write_attribution(self) + sensitivity.write(self)
+                + incidents.write(self))
 
-    def plot(self, charts: list[str] | None = None, lang: str = "en") -> list[Path]:
+    def plot(self, charts: list[str] | None = None, lang: str = "en",
+             formats: tuple[str, ...] | None = None) -> list[Path]:
+        """Draw the study's charts (or those named) into figures/ in one language ("en" or
+        "zh"), as PNG and PDF (`formats` may add "svg"); returns the files written. In a
+        Jupyter notebook the PNGs are also shown below the cell.
+
+            res.plot()                                  # the scenario's charts, English
+            res.plot(["incident_timeline"], lang="zh")  # one chart, Chinese
+            res.plot(["heatmap"], formats=("png", "pdf", "svg"))
+        """
         from sim import plots
 
-        return plots.draw(self, charts, lang)
+        written = plots.draw(self, charts, lang, formats=formats)
+        _show_inline([p for p in written if p.suffix == ".png"])
+        return written
 
-    def headline(self, outcome: str = "spillover_loss") -> list[str]:
+    @property
+    def labels(self) -> dict[str, str]:
+        """The regimes' English labels (their names where they have none)."""
+        return {r["name"]: r.get("label") or r["name"]
+                for r in self.manifest["scenario"]["regimes"]}
+
+    def headline(self, outcome: str | None = None, lang: str = "en") -> list[str]:
+        """The sentences to quote (per sweep point when there is a sweep) about `outcome`,
+        by default the first of the scenario's `report: {headline: [...]}`."""
+        from sim.report import headline_outcomes
+
         diffs = self.differences
-        return analysis.headline(diffs, outcome) if not diffs.empty else []
+        if diffs.empty:
+            return []
+        labels = self.labels
+        if lang != "en":
+            labels = {r["name"]: r.get(f"label_{lang}") or r.get("label") or r["name"]
+                      for r in self.manifest["scenario"]["regimes"]}
+        outcome = outcome or headline_outcomes(self)[0]
+        return analysis.headline(diffs, outcome, lang, labels)
+
+
+def _show_inline(pngs: list[Path]) -> None:
+    """In a Jupyter notebook, show the PNGs just drawn below the cell (nothing elsewhere)."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return
+    for png in pngs:
+        display(Image(filename=str(png)))
 
 
 def _atomic_csv(table: pd.DataFrame, path: Path) -> None:
-    safeio.atomic_write(path, lambda fh: table.to_csv(fh, index=False), root=path.parent)
+    """Write a table as CSV, UTF-8 with a byte-order mark so that Excel shows Chinese."""
+    safeio.atomic_write(path, lambda fh: table.to_csv(fh, index=False, encoding="utf-8-sig"),
+                        root=path.parent)
 
 
 def _write_resolved(out_dir: Path, resolved: dict[str, Any]) -> None:
@@ -193,12 +268,22 @@ def _write_resolved(out_dir: Path, resolved: dict[str, Any]) -> None:
                        root=out_dir)
 
 
-def _finalise(results: Results, charts: bool, langs: tuple[str, ...]) -> Results:
+def _draw(path: str, lang: str) -> list[str]:
+    """Worker task: draw a results folder's charts in one language."""
+    return [str(p) for p in Results(path).plot(lang=lang)]
+
+
+def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
+              workers: int = 1) -> Results:
     safeio.refuse_links(results.path)  # tables, charts and reports never leave the folder
     results.write_tables()
     if charts:  # the report embeds the figures, so it comes with them
-        for lang in langs:
-            results.plot(lang=lang)
+        if workers > 1 and len(langs) > 1:  # one language per process: the same files
+            with runner.process_pool(min(workers, len(langs))) as pool:
+                list(pool.map(_draw, [str(results.path)] * len(langs), langs))
+        else:
+            for lang in langs:
+                results.plot(lang=lang)
         from sim.report import write_report
 
         write_report(results, langs)
@@ -228,13 +313,43 @@ def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario, overrides, replications, seed, confirm_large)
     out_dir = Path(out) if out is not None else DEFAULT_ROOT / scenario.name
-    manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
-                              shard=shard, overwrite=overwrite, quiet=quiet, command=command)
-    _write_resolved(out_dir, scenario.resolved())
+    try:
+        manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
+                                  shard=shard, overwrite=overwrite, quiet=quiet,
+                                  command=command)
+    except runner.StudyConflict as exc:
+        if command:  # the command line speaks in flags
+            raise
+        raise runner.StudyConflict(api_words(str(exc))) from None
     results = Results(out_dir)
+    results.nothing_to_run = bool(manifest.get("nothing_to_run"))
+    if results.nothing_to_run and not manifest.get("restyled") and \
+            _finished(results, charts, langs):
+        return results  # a finished study run again: nothing to run, nothing to redraw
+    _write_resolved(out_dir, scenario.resolved())
     if manifest["status"] == "complete":
-        _finalise(results, charts, langs)
+        _finalise(results, charts, langs, workers if executor is None else 1)
     return results
+
+
+def api_words(message: str) -> str:
+    """A message of the runner in the words of run_study's keywords, not the flags."""
+    for flag, keyword in (("pass --overwrite", "pass overwrite=True"),
+                          ("--out DIR", "out=<another folder>"),
+                          ("another --out", "another out= folder"),
+                          ("--overwrite", "overwrite=True"), ("--out", "out=")):
+        message = message.replace(flag, keyword)
+    return message
+
+
+def _finished(results: Results, charts: bool, langs: tuple[str, ...]) -> bool:
+    """True if the tables (and, with charts, the report in every language) are written."""
+    have = (results.path / "summary.csv").exists()
+    if charts:
+        have = have and all((results.path / ("report.html" if lang == "en" else
+                                             f"report_{lang}.html")).exists()
+                            for lang in langs)
+    return have
 
 
 def merge_results(folders: list[str | Path], charts: bool = True,

@@ -83,7 +83,7 @@ def test_paired_differences_match_the_run_by_run_difference():
     base = rng.normal(10, 3, 40)
     runs = _runs({"territorial": base, "coordinated": base - 2 + rng.normal(0, 0.5, 40)})
     d = paired_differences(runs, ["region.reach_hours"], "territorial")
-    row = d[d["outcome"] == "total_loss"].iloc[0]
+    row = d[(d["outcome"] == "total_loss") & d["pooled"]].iloc[0]
     diff = runs[runs.regime == "coordinated"]["total_loss"].to_numpy() - base
     assert row["n_pairs"] == 40
     assert row["mean_diff"] == pytest.approx(diff.mean())
@@ -93,6 +93,63 @@ def test_paired_differences_match_the_run_by_run_difference():
     boot = paired_differences(runs, ["region.reach_hours"], "territorial", ci="bootstrap")
     assert set(boot["ci_method"]) == {"bootstrap"}
     assert boot.iloc[0]["mean_diff"] == pytest.approx(d.iloc[0]["mean_diff"])
+    # one row per sweep point besides the pooled one, with the point's own pairs
+    first = d[(d["outcome"] == "total_loss") & ~d["pooled"]].iloc[0]
+    assert first["region.reach_hours"] == 1.0 and first["n_pairs"] == 20
+    assert first["mean_diff"] == pytest.approx(diff[:20].mean())
+
+
+def _sign_change_runs() -> pd.DataFrame:
+    """coordinated 30% below territorial at the first point, 20% above at the second."""
+    rng = np.random.default_rng(8)
+    base = rng.normal(10, 1, 40)
+    other = np.concatenate([base[:20] * 0.7, base[20:] * 1.2])
+    return _runs({"territorial": base, "coordinated": other}, points=(0.0, 0.9))
+
+
+def test_differences_are_per_point_plus_pooled_rows_marked_pooled():
+    d = paired_differences(_sign_change_runs(), ["region.reach_hours"], "territorial")
+    loss = d[d["outcome"] == "total_loss"]
+    assert list(loss["pooled"]) == [False, False, True]
+    assert list(loss["region.reach_hours"].iloc[:2]) == [0.0, 0.9]
+    assert math.isnan(loss["region.reach_hours"].iloc[2])
+    assert loss["pct_change"].iloc[0] == pytest.approx(-30.0)
+    assert loss["pct_change"].iloc[1] == pytest.approx(20.0)
+    # without a sweep: one row per regime and outcome, nothing pooled
+    single = paired_differences(_sign_change_runs(), [], "territorial")
+    assert len(single) == 2 and not single["pooled"].any()
+
+
+def test_headline_speaks_per_point_and_says_where_the_sign_changes():
+    d = paired_differences(_sign_change_runs(), ["region.reach_hours"], "territorial")
+    lines = analysis.headline(d, "total_loss", labels={"coordinated": "Coordinated",
+                                                      "territorial": "Territorial"})
+    assert lines[0].startswith("At region reach = 0 h, Coordinated cuts total loss by 30.0%")
+    assert lines[1].startswith("At region reach = 0.9 h, Coordinated raises total loss by 20.0%")
+    assert lines[2].startswith("Pooled over all 2 sweep points, Coordinated")
+    assert lines[3] == ("The sign of the difference changes across the sweep: Coordinated cuts "
+                        "total loss against Territorial at region reach = 0 h, and raises it "
+                        "at region reach = 0.9 h (95% CIs that exclude 0).")
+    zh = analysis.headline(d, "total_loss", "zh", {"coordinated": "综合协调",
+                                                   "territorial": "属地管理"})
+    assert zh[0].startswith("在河段传播时间 = 0 小时时，与属地管理相比，综合协调使总损失降低30.0%")
+    assert "差异的方向随参数点而变" in zh[3] and "时使总损失提高" in zh[3]
+    # many points: no sentence per point, but still the pooled one and the sign change
+    few = analysis.headline(d, "total_loss", max_points=1)
+    assert few[0].startswith("Pooled over all 2 sweep points") and len(few) == 3
+    assert few[1] == ("Across the 2 sweep points, coordinated's change in total loss against "
+                      "territorial ranges from -30.0% (at region reach = 0 h) to +20.0% (at "
+                      "region reach = 0.9 h); every point is in differences.csv.")
+
+
+def test_percentage_intervals_of_a_nonnegative_outcome_stop_at_minus_100():
+    rng = np.random.default_rng(9)
+    base = rng.lognormal(0, 2, 6)  # heavy tail: the t interval of the change reaches below -100%
+    runs = _runs({"territorial": base, "coordinated": base * 0.05}, points=(1.0,))
+    d = paired_differences(runs, [], "territorial")
+    row = d[d["outcome"] == "total_loss"].iloc[0]
+    assert row["ci_low"] / row["baseline_mean"] * 100 < -100
+    assert row["pct_ci_low"] == -100.0
 
 
 def test_summary_can_use_the_bootstrap():
@@ -180,8 +237,8 @@ def test_no_ablation_variants_gives_an_empty_table():
 def test_headline_in_english_and_chinese():
     rng = np.random.default_rng(7)
     base = rng.normal(10, 1, 20)
-    runs = _runs({"territorial": base, "coordinated": base * 0.7})
-    d = paired_differences(runs, ["region.reach_hours"], "territorial")
+    runs = _runs({"territorial": base, "coordinated": base * 0.7}, points=(1.0,))
+    d = paired_differences(runs, [], "territorial")  # no sweep: one sentence
     (en,) = analysis.headline(d, "total_loss")
     assert re.fullmatch(r"coordinated cuts total loss by 30\.0% \[95% CI \d+\.\d%, \d+\.\d%\] "
                         r"against territorial \(20 paired runs\)\.", en)

@@ -79,7 +79,10 @@ def test_plot_redraws_from_saved_results(small_scenario, tmp_path):
     assert not figures.exists()
     assert main(["plot", str(out / "small"), "--chart", "regime_comparison", "--lang", "zh"]) == 0
     assert (figures / "regime_comparison_zh.png").exists()
-    assert (figures / "regime_comparison_zh.svg").exists()
+    assert (figures / "regime_comparison_zh.pdf").exists()
+    assert not (figures / "regime_comparison_zh.svg").exists()  # SVG only on request
+    assert main(["plot", str(out / "small"), "--chart", "regime_comparison", "--svg"]) == 0
+    assert (figures / "regime_comparison.svg").exists()
 
 
 def test_validate_accepts_every_shipped_scenario(capsys):

@@ -71,3 +71,65 @@ def test_numbers_keep_about_three_significant_digits():
     assert number(0.020254) == "0.0203"
     assert number(1234.5) == "1,234"
     assert number(float("nan")) == "–"
+
+
+SIGN = {"name": "sign", "seed": 3, "replications": 8, "regimes": ["territorial", "coordinated"],
+        "params": {"region.n_cities": 5, "time.horizon_days": 10},
+        "sweep": {"compensation.payout_share": [0.0, 1.0]}, "charts": [],
+        "record": {"series": False},
+        "report": {"outcomes": ["origin_loss", "source_control_cost", "total_loss"],
+                   "headline": ["origin_loss"]}}
+
+
+@pytest.fixture(scope="module")
+def sign_study(tmp_path_factory):
+    """A real sweep across which the difference changes sign: without refunds the coordinated
+    origin's loss is lower than the territorial one, with full refunds it is higher."""
+    res = run_study(SIGN, out=tmp_path_factory.mktemp("sign") / "sign", charts=False)
+    return res, write_report(res, langs=("en", "zh"))
+
+
+def test_a_sweep_whose_difference_changes_sign_is_reported_per_point(sign_study):
+    import pandas as pd
+
+    res, _ = sign_study
+    table = pd.read_csv(res.path / "differences.csv")
+    rows = table[table["outcome"] == "origin_loss"]
+    assert list(rows["pooled"]) == [False, False, True]
+    assert list(rows["compensation.payout_share"].iloc[:2]) == [0.0, 1.0]
+    at0, at1 = rows["pct_change"].iloc[0], rows["pct_change"].iloc[1]
+    assert at0 < 0 < at1 and rows["ci_high"].iloc[0] < 0 < rows["ci_low"].iloc[1]
+    md = (res.path / "report.md").read_text(encoding="utf-8")
+    assert "> At compensation payout share = 0, Coordinated cuts origin loss by" in md
+    assert "> At compensation payout share = 1, Coordinated raises origin loss by" in md
+    assert ("> The sign of the difference changes across the sweep: Coordinated cuts origin "
+            "loss against Territorial at compensation payout share = 0, and raises it at "
+            "compensation payout share = 1") in md
+    assert "### Paired differences against Territorial by sweep point: origin loss" in md
+    # the headline the command line prints is the report's
+    assert all(f"> {line}" in md for line in res.headline())
+    zh = (res.path / "report_zh.md").read_text(encoding="utf-8")
+    assert "差异的方向随参数点而变" in zh and "在补偿比例 = 1时，与属地管理相比" in zh
+
+
+def test_the_report_outcomes_come_from_the_scenario(sign_study):
+    res, _ = sign_study
+    md = (res.path / "report.md").read_text(encoding="utf-8")
+    table = md.split("### Outcomes by regime")[1].split("###")[0]
+    assert "| Origin loss (100 million CNY) |" in table
+    assert "| Source control cost (100 million CNY) |" in table
+    assert "Spillover loss" not in table and "Warning lead time" not in table
+
+
+def test_the_regime_table_shows_swept_settings_as_swept(sign_study):
+    res, _ = sign_study
+    md = (res.path / "report.md").read_text(encoding="utf-8")
+    row = next(line for line in md.splitlines() if line.startswith("| `coordinated` |"))
+    assert "`compensation.payout_share` = swept (see Sweep)" in row
+    assert "`compensation.payout_share` = 0.3" not in md
+
+
+def test_csv_tables_open_in_excel_with_chinese(sign_study):
+    res, _ = sign_study
+    for name in ("runs.csv", "summary.csv", "differences.csv"):
+        assert (res.path / name).read_bytes().startswith(b"\xef\xbb\xbf"), name

@@ -64,7 +64,7 @@ def test_changed_scenario_is_refused_unless_overwrite(tmp_path):
     out = tmp_path / "s"
     run_study(SMALL, out=out, charts=False)
     changed = dict(SMALL, seed=12)
-    with pytest.raises(StudyConflict, match="--overwrite"):
+    with pytest.raises(StudyConflict, match="overwrite=True"):
         run_study(changed, out=out, charts=False)
     res = run_study(changed, out=out, charts=False, overwrite=True)
     assert res.manifest["scenario"]["seed"] == 12

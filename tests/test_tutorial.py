@@ -87,7 +87,7 @@ def test_the_region_example_runs_and_draws_its_charts(workdir):
         assert (valley / "figures" / f"{chart}.png").exists(), chart
         assert (valley / "figures" / f"{chart}_zh.png").exists(), chart
     runs = [d for d in done if d[0] == ["examples/river_valley.yaml"]]
-    assert runs and "coordinated_no_platform" in runs[0][2]
+    assert runs and "Coordinated, no platform" in runs[0][2]  # labels, not code names
 
 
 def test_the_python_snippet_runs(workdir):
@@ -123,3 +123,68 @@ def test_links_and_figures_exist():
     assert len(figures) >= 2
     for figure in figures:
         assert (TUTORIAL.parent / figure).stat().st_size < 100_000, f"{figure} is too large"
+
+
+# --- the numbers the tutorial quotes come from fresh full runs --------------------------------
+@pytest.fixture(scope="module")
+def full_runs(tmp_path_factory):
+    """The quick start and the valley example at full size (no charts), as the tutorial ran
+    them; yields (folder, {scenario: printed output})."""
+    where = tmp_path_factory.mktemp("tutorial_full")
+    for folder in ("scenarios", "examples"):
+        shutil.copytree(ROOT / folder, where / folder)
+    printed = {}
+    before = Path.cwd()
+    os.chdir(where)
+    try:
+        for scenario in ("scenarios/quickstart.yaml", "examples/river_valley.yaml"):
+            out = StringIO()
+            with redirect_stdout(out):
+                assert cli.main([scenario, "--quiet", "--no-charts"]) == 0
+            printed[scenario] = out.getvalue()
+        yield where, printed
+    finally:
+        os.chdir(before)
+
+
+def _shown(output: str) -> list[str]:
+    """The sentences to quote that a run prints (the tutorial must show them as they are)."""
+    return [line for line in output.splitlines()
+            if "paired runs)." in line or "across the sweep" in line]
+
+
+def test_the_output_the_tutorial_prints_is_what_the_runs_print(full_runs):
+    _, printed = full_runs
+    shown = [_shown(b) for b in blocks("text")]
+    for scenario, output in printed.items():
+        assert _shown(output) in shown, (
+            f"docs/tutorial.md no longer shows what {scenario} prints; it prints:\n{output}")
+        done = next(line for line in output.splitlines() if line.endswith(" done."))
+        assert done in TUTORIAL.read_text(encoding="utf-8") or scenario.startswith("examples")
+
+
+def test_the_numbers_in_the_tutorials_prose_are_the_runs(full_runs):
+    import pandas as pd
+
+    where, _ = full_runs
+    text = " ".join(TUTORIAL.read_text(encoding="utf-8").split())
+    quick = pd.read_csv(where / "results" / "quickstart" / "differences.csv")
+    lead = quick[(quick["outcome"] == "warning_lead_time") & ~quick["pooled"]]
+    lead = lead.set_index("region.reach_hours")["mean_diff"]
+    assert (f"({lead[12.0]:.1f} hours earlier on the fastest river, 12 hours between cities, "
+            f"and {lead[72.0]:.1f} hours earlier on the slowest, 72 hours)") in text
+    valley = where / "results" / "river_valley"
+    d = pd.read_csv(valley / "differences.csv")
+    row = d[(d["regime"] == "coordinated") & (d["outcome"] == "spillover_loss")].iloc[0]
+    minus = "\u2212"
+    assert (f"{minus}{-row['mean_diff']:.2f} (100 million CNY), {minus}{-row['pct_change']:.1f}% "
+            f"[{minus}{-row['pct_ci_low']:.1f}%, {minus}{-row['pct_ci_high']:.1f}%], "
+            f"{int(row['n_pairs'])} pairs") in text
+    a = pd.read_csv(valley / "attribution.csv")
+    share = a[(a["mechanism"] == "platform") & (a["outcome"] == "spillover_loss")].iloc[0]
+    assert (f"a share of {share['share']:.2f} [95% CI {share['ci_low']:.2f}, "
+            f"{share['ci_high']:.2f}] of the spillover loss it saves") in text
+    assert (f"here {share['share']:.2f} of the spillover loss saved, 95% CI "
+            f"{share['ci_low']:.2f}–{share['ci_high']:.2f}") in text
+    # "keeps about half of its advantage": the share lost without the platform is near 0.5
+    assert 0.4 <= share["share"] <= 0.6

@@ -60,7 +60,8 @@ class Region:
         return tuple(tier_of(p) for p in self.population_m)
 
     def index(self, city: int | str) -> int:
-        """Index of a city given by index or id; ValueError naming the known ids otherwise."""
+        """Index of a city given by index, id, English name (any case) or Chinese name;
+        ValueError naming the known ids otherwise."""
         if isinstance(city, int | np.integer) and not isinstance(city, bool):
             if 0 <= city < self.n:
                 return int(city)
@@ -70,6 +71,10 @@ class Region:
             return int(text)
         if text in self.ids:
             return self.ids.index(text)
+        for names in (self.names_en, self.names_zh):  # Shanghai, 北京
+            folded = [str(n).casefold() for n in names]
+            if text.strip().casefold() in folded:
+                return folded.index(text.strip().casefold())
         from sim.params import suggest
 
         raise ValueError(f"unknown city {text!r} in region {self.name}{suggest(text, self.ids)};"
