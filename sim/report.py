@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim import analysis, plots
+from sim import analysis, plots, replay
 
 if TYPE_CHECKING:
     from sim.study import Results
@@ -365,6 +365,9 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
                           t["pairs"]], rows, [2, 3, 4])
         fulls = ", ".join(dict.fromkeys(style.label(f) for f in attr["full"]))
         doc.add("note", t["attr_note"].format(full=fulls, base=style.label(results.baseline)))
+
+    # an incident replay: the model's timeline against the documented record (sim/replay.py)
+    replay.add_section(doc, results, lang)
 
     # figures
     figures = _figures(results, lang)

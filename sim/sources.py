@@ -249,8 +249,11 @@ SOURCES: dict[str, Source] = {
 }
 
 
-def bib_keys(path: Path = BIB) -> set[str]:
-    """The entry keys of docs/references.bib."""
+def bib_keys(path: Path = BIB) -> set[str] | None:
+    """The entry keys of docs/references.bib, or None when the file is not there (an install
+    without the repository's docs: then citations cannot be checked)."""
+    if not path.exists():
+        return None
     return set(re.findall(r"^@\w+\{([^,\s]+),", path.read_text(encoding="utf-8"), re.M))
 
 
