@@ -378,8 +378,9 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
                     png.relative_to(results.path).as_posix())
     doc.add("footer", t["footer"].format(
         version=versions.get("kuayu", "?"), path=results.path.as_posix(),
-        attr=(", attribution.csv" if lang == "en" else "、attribution.csv")
-        if (results.path / "attribution.csv").exists() else ""))
+        attr="".join((", " if lang == "en" else "、") + f for f in ("attribution.csv",
+                                                                   replay.FILE)
+                     if (results.path / f).exists())))
     return doc
 
 
