@@ -145,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="replications per regime of each replay (default 2; the timeline "
                             "compared with the record is replication 0's)")
     model.add_argument("--no-patterns", action="store_true",
-                       help="leave the pattern-test table as it is (they run in the test suite)")
+                       help="leave the pattern-test table and figures as they are (the tests "
+                            "run in the test suite)")
     return parser
 
 

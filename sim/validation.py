@@ -5,7 +5,8 @@ markers and rewritten in place:
 
 - `<!-- generated:patterns -->` ... `<!-- /generated:patterns -->`: every test of
   tests/patterns/ (the patterns of docs/sources.md §A), with its outcome when the command ran
-  (pytest is run on the folder) and what it asserts (the test's docstring).
+  (pytest is run on the folder) and what it asserts (the test's docstring); the patterns'
+  figures are redrawn by docs/figures/make_validation_figures.py.
 - `<!-- generated:replay_NAME -->` ... `<!-- /generated:replay_NAME -->`: for every replay
   scenario (scenarios/replay_*.yaml), the model-vs-record table with the documented windows,
   tolerances and pass/fail (sim.replay), and its chart, copied to docs/figures/NAME.png.
@@ -136,6 +137,10 @@ def regenerate(doc: Path = DOC, replications: int = 2, patterns: bool = True,
         echo("pattern tests: running tests/patterns ...")
         text = replace_block(text, "patterns", patterns_block(run_patterns()))
         names.append("patterns")
+        echo("pattern figures: docs/figures/make_validation_figures.py ...")
+        subprocess.run([sys.executable, str(FIGURES / "make_validation_figures.py")], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+        names.append("pattern figures")
     tmp_doc = doc.with_suffix(".md.tmp")
     tmp_doc.write_text(text, encoding="utf-8")
     tmp_doc.replace(doc)
