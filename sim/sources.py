@@ -204,7 +204,8 @@ SOURCES: dict[str, Source] = {
     "reporting.disclosure_cost": _a(0.5, 10, "private cost of reporting at once, 100 million "
                                              "CNY: no anchor (issue 12)"),
     # --- escalation, body, reserve ---
-    "escalation.body_capacity": _set(1, 1e9, "1e9 = the body never calls in the centre"),
+    "escalation.body_capacity": _set(0, 1e9, "1e9 = the body never calls in the centre; 0 = "
+                                             "the superior commands every incident"),
     "escalation.delay_hours": _s("zhengzhou2021", "Henan's Level I response came days into the "
                                                   "rainstorm (03:00 21 Jul)", (12, 96)),
     "escalation.resource_factor": _a(1, 5, "the centre's extra resources"),
@@ -240,7 +241,8 @@ SOURCES: dict[str, Source] = {
     "compensation.payout_share": _s("sigman2002", "the Pigouvian share 1 - s_i restores the "
                                                   "optimum (water2024a)", (0, 1)),
     "compensation.outside_share": _s("xinan_comp", "the centre paid 0.3 of a 0.5 bn pool in "
-                                                   "round 1, nothing in round 3", (0, 0.6)),
+                                                   "round 1, nothing in round 3; 1 = the "
+                                                   "superior pays all (superior-led)", (0, 1)),
     "compensation.funding": _choice("by GDP or by benefit (区域间共补)", "zhang2024"),
     "compensation.bilateral": _choice("the Xin'an rule (新安江模式)", "xinan_comp"),
     "compensation.bilateral_amount": _s("xinan_comp", "Zhejiang and Anhui pay each other 0.1 "

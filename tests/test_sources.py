@@ -40,6 +40,19 @@ def test_every_parameter_has_a_source_or_an_assumption_with_its_range():
                                               f"plausible range {entry.range}")
 
 
+def test_regime_presets_stay_within_the_documented_ranges():
+    """A preset value outside its parameter's plausible range needs the range (and its note)
+    widened in sim/sources.py, with the reason."""
+    from sim.regimes import REGIMES
+
+    outside = [f"{r.name}: {path} = {v} not in {sources.SOURCES[path].range}"
+               for r in REGIMES.values() for path, v in r.settings.items()
+               if path in sources.SOURCES and sources.SOURCES[path].range
+               and isinstance(v, int | float) and not isinstance(v, bool)
+               and not sources.SOURCES[path].range[0] <= v <= sources.SOURCES[path].range[1]]
+    assert not outside, "; ".join(outside)
+
+
 def test_listing_and_parameter_docs_show_the_source():
     from sim.catalogue import describe, markdown
 
