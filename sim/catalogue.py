@@ -7,6 +7,7 @@ from sim.metrics import OUTCOMES
 from sim.params import BY_PATH, PARAMS
 from sim.plots import CHART_NAMES
 from sim.regimes import REGIMES
+from sim.sources import short as source_of
 
 
 def _fmt(value) -> str:
@@ -33,7 +34,8 @@ def describe() -> str:
     out.append("  " + ", ".join(BY_PATH["region.kind"].choices))
     out += ["", "HAZARD KINDS (hazard.kind)"]
     out.append("  " + ", ".join(BY_PATH["hazard.kind"].choices))
-    out += ["", "PARAMETERS (dotted path = default [range] unit: meaning 中文)"]
+    out += ["", "PARAMETERS (dotted path = default [range] unit: meaning 中文 {source}; "
+            "references in docs/sources.md)"]
     group = None
     for p in PARAMS:
         if p.group != group:
@@ -42,7 +44,8 @@ def describe() -> str:
         rng = ("{" + ", ".join(p.choices) + "}") if p.choices else (
             f"[{_fmt(p.low)}, {_fmt(p.high)}]" if p.low is not None else "")
         unit = f" {p.unit}" if p.unit else ""
-        out.append(f"    {p.path} = {_fmt(p.default)} {rng}{unit}: {p.doc} {p.zh}")
+        out.append(f"    {p.path} = {_fmt(p.default)} {rng}{unit}: {p.doc} {p.zh} "
+                   f"{{{source_of(p.path)}}}")
     out += ["", "OUTCOMES (one column per run)"]
     for name, (unit, doc, zh) in OUTCOMES.items():
         out.append(f"  {name:<22} {('(' + unit + ')') if unit else '':<18} {doc} {zh}")
@@ -57,7 +60,10 @@ def markdown() -> str:
            "fails when it is out of date. Every path works in a scenario's `params:`, in a "
            "regime's `set:`, in `sweep:` and on the command line as `--set path=value`. "
            "The keys of a scenario file itself are in [scenarios.md](scenarios.md); what each "
-           "mechanism does, with its equations, in [model.md](model.md#6-submodels).", "",
+           "mechanism does, with its equations, in [model.md](model.md#6-submodels). The "
+           "source column gives the reference behind each default (a key of "
+           "[references.bib](references.bib), explained in [sources.md](sources.md)) or marks "
+           "it an assumption with the range a study should sweep.", "",
            "## Regimes", "", "| setting | " + " | ".join(REGIMES) + " |",
            "|---|" + "---|" * len(REGIMES)]
     paths = sorted({p for r in REGIMES.values() for p in r.settings})
@@ -71,12 +77,14 @@ def markdown() -> str:
     for p in PARAMS:
         if p.group != group:
             group = p.group
-            out += ["", f"## `{group}`", "", "| path | default | range | unit | meaning | 中文 |",
-                    "|---|---|---|---|---|---|"]
+            out += ["", f"## `{group}`", "",
+                    "| path | default | range | unit | meaning | 中文 | source |",
+                    "|---|---|---|---|---|---|---|"]
         rng = (", ".join(p.choices) if p.choices else
                f"[{_fmt(p.low)}, {_fmt(p.high)}]" if p.low is not None else p.expected())
         default = _fmt(p.default) if p.default not in ("", [], {}) else "(none)"
-        out.append(f"| `{p.path}` | {default} | {rng} | {p.unit} | {p.doc} | {p.zh} |")
+        out.append(f"| `{p.path}` | {default} | {rng} | {p.unit} | {p.doc} | {p.zh} | "
+                   f"{source_of(p.path)} |")
     out += ["", "## Outcomes (one column per run)", "", "| name | unit | meaning | 中文 |",
             "|---|---|---|---|"]
     for name, (unit, doc, zh) in OUTCOMES.items():

@@ -20,7 +20,7 @@ import yaml
 
 from sim import __version__, safeio
 
-VERBS = ("run", "plot", "validate", "list", "merge")
+VERBS = ("run", "plot", "validate", "list", "merge", "validate-model")
 EPILOG = """examples:
   python run.py scenarios/quickstart.yaml
   python run.py scenarios/quickstart.yaml --replications 5 --workers 2 --out /tmp/res
@@ -32,6 +32,7 @@ EPILOG = """examples:
   python run.py plot results/quickstart --lang zh
   python run.py validate scenarios/*.yaml
   python run.py list
+  python run.py validate-model --no-patterns
 """
 
 
@@ -75,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "borders. The verb defaults to 'run'.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"kuayu {__version__}")
-    sub = parser.add_subparsers(dest="verb", metavar="{run,plot,validate,list,merge}")
+    sub = parser.add_subparsers(dest="verb",
+                                metavar="{run,plot,validate,list,merge,validate-model}")
 
     run = sub.add_parser("run", help="run a scenario (the default verb)", epilog=EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -140,6 +142,18 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--lang", action="append", choices=("en", "zh"),
                        help="chart language (repeatable; default: en and zh)")
     merge.add_argument("--no-charts", action="store_true", help="write tables but no charts")
+    model = sub.add_parser(
+        "validate-model", help="regenerate docs/validation.md: replays against the record "
+                               "and the pattern tests",
+        description="Run every replay (scenarios/replay_*.yaml) and the pattern tests "
+                    "(tests/patterns/), and rewrite the generated parts of docs/validation.md "
+                    "(model-vs-record tables and charts, pattern results) in place.")
+    model.add_argument("--replications", type=int, default=2, metavar="N",
+                       help="replications per regime of each replay (default 2; the timeline "
+                            "compared with the record is replication 0's)")
+    model.add_argument("--no-patterns", action="store_true",
+                       help="leave the pattern-test table and figures as they are (the tests "
+                            "run in the test suite)")
     return parser
 
 
@@ -184,7 +198,8 @@ def _main(argv: list[str] | None = None) -> int:
     log.propagate = False
     try:
         return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate,
-                "list": cmd_list, "merge": cmd_merge}[args.verb](args, argv)
+                "list": cmd_list, "merge": cmd_merge,
+                "validate-model": cmd_validate_model}[args.verb](args, argv)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -357,4 +372,18 @@ def cmd_list(args, argv) -> int:
     from sim.catalogue import describe
 
     print(describe())
+    return 0
+
+
+def cmd_validate_model(args, argv) -> int:
+    from sim.replay import RecordError
+    from sim.validation import DOC, regenerate
+
+    if args.replications < 1:
+        raise UsageError(f"--replications {args.replications}: expected 1 or more")
+    try:
+        names = regenerate(replications=args.replications, patterns=not args.no_patterns)
+    except RecordError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"{DOC}: regenerated {', '.join(names)}")
     return 0

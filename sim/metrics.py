@@ -1,4 +1,4 @@
-"""Outcome measures of one run: what policy studies report (LITERATURE.md §D).
+"""Outcome measures of one run: what policy studies report (docs/sources.md §D).
 
 Times are in hours from the start of the incident; a delay that never ended (a report that was
 never made) is NaN, so averages across runs say how often it happened via the count of values.

@@ -1,6 +1,6 @@
 """RiskModel: cities, a coordinating body and the central government facing cross-border hazards.
 
-`RiskModel.step` follows the schedule of MODEL_SKETCH.md: hazards, sensing, reporting,
+`RiskModel.step` follows the schedule of docs/model.md: hazards, sensing, reporting,
 information flow, activation and effort, losses. Per-city state is held in numpy arrays; agents
 decide, arrays carry the numbers. The model knows nothing of YAML, files or executors.
 """

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim import analysis, plots
+from sim import analysis, plots, replay
 
 if TYPE_CHECKING:
     from sim.study import Results
@@ -430,6 +430,9 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
         fulls = ", ".join(dict.fromkeys(style.label(f) for f in attr["full"]))
         doc.add("note", t["attr_note"].format(full=fulls, base=style.label(results.baseline)))
 
+    # an incident replay: the model's timeline against the documented record (sim/replay.py)
+    replay.add_section(doc, results, lang)
+
     # figures
     figures = _figures(results, lang)
     if figures:
@@ -439,8 +442,9 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
                     png.relative_to(results.path).as_posix())
     doc.add("footer", t["footer"].format(
         version=versions.get("kuayu", "?"), path=results.path.as_posix(),
-        attr=(", attribution.csv" if lang == "en" else "、attribution.csv")
-        if (results.path / "attribution.csv").exists() else ""))
+        attr="".join((", " if lang == "en" else "、") + f for f in ("attribution.csv",
+                                                                   replay.FILE)
+                     if (results.path / f).exists())))
     return doc
 
 

@@ -1,6 +1,6 @@
 """Metapopulation SEIR: flows, effective distance, conservation and control levers.
 
-The published patterns (final size, invasion threshold, arrival order; LITERATURE.md
+The published patterns (final size, invasion threshold, arrival order; docs/sources.md
 §A.3) are in tests/patterns/."""
 
 from __future__ import annotations

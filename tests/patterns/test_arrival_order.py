@@ -1,4 +1,4 @@
-"""Pattern: arrival order follows effective distance (LITERATURE.md §A.3).
+"""Pattern: arrival order follows effective distance (docs/sources.md §A.3).
 
 Source: Brockmann & Helbing (2013, Science 342:1337), "The hidden geometry of complex,
 network-driven contagion phenomena": with the effective distance d_mn = 1 − ln P_mn along the

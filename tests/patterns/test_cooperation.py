@@ -1,4 +1,4 @@
-"""Repeated-game patterns of cooperation between cities (docs/sources.md; LITERATURE §A 2).
+"""Repeated-game patterns of cooperation between cities (docs/sources.md §A).
 
 Sources: Ostrom (1990) and Fehr & Gächter (2000) — in repeated public-good dilemmas
 cooperation decays without sanctions and is sustained with them, and lasts without them among

@@ -1,4 +1,4 @@
-"""Pattern: loss grows with delay (LITERATURE.md §A.4).
+"""Pattern: loss grows with delay (docs/sources.md §A.4).
 
 Sources: for contagion, acting 1, 2 or 3 weeks earlier would have cut COVID-19 cases in China
 by ≈66%, 86% and 95% (Lai et al. 2020, Nature 585:410): loss grows with the delay of the

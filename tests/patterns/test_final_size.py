@@ -1,4 +1,4 @@
-"""Pattern: the final size of an epidemic (LITERATURE.md §A.3).
+"""Pattern: the final size of an epidemic (docs/sources.md §A.3).
 
 Source: Kermack & McKendrick (1927, Proc. R. Soc. A 115:700): in a single well-mixed population
 an outbreak with basic reproduction number R0 > 1 infects the share z that solves

@@ -1,4 +1,4 @@
-"""Pattern: free riding across borders and its Pigouvian fix (LITERATURE.md §A.1, §A.6).
+"""Pattern: free riding across borders and its Pigouvian fix (docs/sources.md §A.1, §A.6).
 
 Sources: the public-goods analysis of transboundary pollution — a city that bears the share
 s_i of the damage its source control prevents, at cost γa²/2, chooses a_i = s_i·b/γ against the

@@ -1,4 +1,4 @@
-"""Pattern: information sharing pays off downstream (LITERATURE.md §A.5).
+"""Pattern: information sharing pays off downstream (docs/sources.md §A.5).
 
 Sources: in a transboundary river basin the value of exchanging information accrues mainly to
 the downstream agents (Giuliani & Castelletti 2013, Water Resour. Res. 49:3912); among

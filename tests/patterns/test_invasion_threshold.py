@@ -1,4 +1,4 @@
-"""Pattern: the mobility invasion threshold (LITERATURE.md §A.3).
+"""Pattern: the mobility invasion threshold (docs/sources.md §A.3).
 
 Source: Colizza & Vespignani (2007, Phys. Rev. Lett. 99:148701), "Invasion threshold in
 heterogeneous metapopulation networks": an outbreak with R0 > 1 spreads from city to city only
