@@ -137,8 +137,9 @@ SOURCES: dict[str, Source] = {
     "epidemic.distance_exponent": _s("brockmann2013", "gravity-model exponent; effective "
                                                       "distance follows the flows", (1, 3)),
     "epidemic.stochastic": _choice("binomial or expected-value SEIR"),
-    "epidemic.measure_effect": _s("lai2020", "non-pharmaceutical measures cut transmission "
-                                             "strongly", (0.2, 0.7)),
+    "epidemic.measure_effect": _s("pan2020", "Wuhan's Rt fell from 3.8 to 0.3 under the "
+                                             "measures; 0.65 brings R0 = 2.5 below 1",
+                                  (0.4, 0.9)),
     "epidemic.measure_cost_share": _a(0.005, 0.1, "output lost while local measures are in "
                                                   "force"),
     "epidemic.containment_effect": _a(0.1, 0.6, "extra cut at the origin at full effort"),
@@ -174,6 +175,9 @@ SOURCES: dict[str, Source] = {
     # --- communication ---
     "info.route": _choice("hierarchy, partners or a shared platform: the article's regimes; any "
                           "communication beats strict hierarchy (jasss2010)", "zhang2024"),
+    "info.partners": _choice("spontaneous cooperation: the origin also warns its partners "
+                             "directly, on top of territorial reporting", "zhang2024"),
+    "info.partner_hours": _a(0.5, 24, "a hotline between partner cities' emergency offices"),
     "info.partner_km": _a(50, 300, "distance of spontaneous partners (adjacent cities)"),
     "info.report_delay_hours": _s("changzhi2013", "reports held back for 5 days at Changzhi "
                                                   "2012 and about 10 days at Songhua 2005 "
@@ -189,8 +193,14 @@ SOURCES: dict[str, Source] = {
     "responsibility.external_weight": _s("sigman2002", "free riding: an origin that weighs only "
                                                        "its own share under-provides; 1 = the "
                                                        "regional optimum", (0, 1)),
-    "source_control.cost": _a(2, 100, "cost scale gamma of gamma*a^2/2, 100 million CNY: no "
-                                      "anchor yet (issue 12 item 2)"),
+    "source_control.cost": _a(2, 100, "cost scale gamma of gamma*a^2/2 per day at full "
+                                      "effort, 100 million CNY: no anchor yet"),
+    "responsibility.scope": _choice("whom the origin's duty covers: the region (a list the body "
+                                    "fixes) or its partners (bilateral agreements)",
+                                    "zhang2024"),
+    "goals.income_elasticity": _s("viscusi2017", "income elasticity of the value of a "
+                                                 "statistical life; 0 = every city alike",
+                                  (0, 1.1)),
     "responsibility.list_clarity": _choice("责任清单 (jjj2017): 1 = a list that fixes duties",
                                            "jjj2017"),
     "responsibility.negotiation_hours": _a(12, 168, "time to agree duties without a list"),
@@ -206,6 +216,8 @@ SOURCES: dict[str, Source] = {
     # --- escalation, body, reserve ---
     "escalation.body_capacity": _set(0, 1e9, "1e9 = the body never calls in the centre; 0 = "
                                              "the superior commands every incident"),
+    "escalation.central_share": _a(0.3, 1, "share of control cost the centre's teams and "
+                                           "funds carry under unified command"),
     "escalation.delay_hours": _s("zhengzhou2021", "Henan's Level I response came days into the "
                                                   "rainstorm (03:00 21 Jul)", (12, 96)),
     "escalation.resource_factor": _a(1, 5, "the centre's extra resources"),
@@ -229,12 +241,13 @@ SOURCES: dict[str, Source] = {
     "trust.model": _choice("exponential smoothing or Beta reputation (josang2002)",
                            "josang2002"),
     "trust.prior_weight": _a(1, 10, "Beta prior weight in promises"),
-    "trust.reciprocity": _s("nowak2005", "indirect reciprocity sustains cooperation when "
-                                         "reputations are known", (0, 2)),
+    "trust.reciprocity": _s("nowak2006", "direct reciprocity: help returned by the cities "
+                                         "a city has helped sustains cooperation", (0, 2)),
     "trust.assist_threshold": _a(0, 0.5, "trust needed to assist"),
     "trust.partner_threshold": _a(0, 0.5, "trust needed to stay partners"),
     "trust.delay_hours": _a(0, 24, "extra delay acting on a distrusted warning"),
     "learning.initial_cooperation": _a(0.5, 1, "initial propensity to keep duties"),
+    "learning.memory_days": _a(180, 3650, "how long past help counts in a city's reckoning"),
     "learning.rate": _s("chaudhuri2011", "without sanctions contributions decay over about "
                                          "10 rounds", (0.05, 0.5)),
     # --- compensation ---
