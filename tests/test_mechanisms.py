@@ -307,3 +307,11 @@ def test_spontaneous_cooperation_falls_further_behind_in_a_megacity_cluster():
     neighbours = gap({"region.kind": "grid", "region.n_cities": 3, "region.spacing_km": 60})
     assert cluster > neighbours + 0.1
     assert 1.0 < neighbours < 1.4
+
+
+def test_peer_supervision_alone_deters_late_reports_where_the_superior_does_not_audit():
+    """Horizontal supervision (横向监督) finds breaches the superior's audit would miss."""
+    unsupervised = _late_share(accountability__penalty=10.0)
+    supervised = _late_share(accountability__penalty=10.0, accountability__peer_audit_prob=0.5)
+    assert unsupervised > 0.9
+    assert supervised < unsupervised - 0.5
