@@ -367,7 +367,7 @@ def chart(table: pd.DataFrame, regimes: list[dict], lang: str = "en"):
 
 
 def draw(results: Results, table: pd.DataFrame, lang: str = "en") -> Path:
-    """Write figures/replay.{png,pdf,svg} (replay_zh.* for Chinese); return the PNG."""
+    """Write figures/replay.{png,pdf} (replay_zh.* for Chinese); return the PNG."""
     import matplotlib.pyplot as plt
 
     from sim import plots
