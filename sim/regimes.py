@@ -64,8 +64,9 @@ REGIMES: dict[str, Regime] = {
             "Territorial management with voluntary partnerships on top: reports still go up "
             "the hierarchy (late, past a threshold) and the centre still comes at extreme "
             "severity, but neighbouring partner cities warn each other directly at detection, "
-            "weigh each other's losses in part and help each other under bilateral "
-            "agreements; partnerships hold only while both sides trust each other.",
+            "weigh each other's losses (not the rest of the region's) and help each other "
+            "under bilateral agreements; partnerships hold only while both sides trust each "
+            "other.",
             {
                 "info.route": "hierarchy",
                 "info.partners": True,

@@ -32,3 +32,16 @@ def test_readme_lists_every_ready_scenario():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         assert f"`{path.stem}`" in readme, f"README's scenario list lacks {path.stem}"
+
+
+def test_the_readmes_quotable_sentence_is_what_the_flagship_prints(tmp_path):
+    """The sentence the README quotes comes from a full run of the flagship (about 80 s)."""
+    from sim.study import run_study
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    res = run_study(ROOT / "scenarios" / "regimes_yangtze_delta.yaml", out=tmp_path / "flag",
+                    workers=2, charts=False)
+    coordinated = next(s for s in res.headline() if s.startswith("Coordinated "))
+    quoted = coordinated.replace("Coordinated", "coordinated", 1).replace(
+        "Territorial", "territorial").rstrip(".")
+    assert f'*"{quoted}"*' in readme, f"README should quote: {quoted}"

@@ -216,6 +216,15 @@ class RiverSpill(Hazard):
     def steps_to_arrival(self) -> np.ndarray:
         return np.maximum(0, self.lag - self.river.t)
 
+    def at_stake(self) -> float:
+        """What the leak still to come will do, plus what the pollutant already in the river
+        will do to the cities it has not reached yet: a spill on its way to ten cities
+        downstream is a large incident even once its source is stopped."""
+        ahead = np.where(self.steps_to_arrival() > 0, self.share, 0.0)
+        released = self._loss_saturating(np.zeros(1), self.rate / self.world.step_hours, ahead,
+                                         self.released / self.rate if self.rate > 0 else 0.0)
+        return super().at_stake() + float(released.sum())
+
 
 class RiverFlood(Hazard):
     """A flood wave. Detention at the origin (source control) stores water on the origin's own
