@@ -12,36 +12,14 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.mechanisms import evaluation, learning
+from sim.mechanisms.accountability import detection_prob
+from sim.mechanisms.common import NEVER
+from sim.mechanisms.evaluation import evaluation_stake
+from sim.mechanisms.responsibility import own_cost_share
+
 if TYPE_CHECKING:
     from sim.model import Incident, RiskModel
-
-NEVER = -1
-LENIENCY = {"none": 1.0, "self": 1.0, "superior": 0.5, "third_party": 0.0}  # x self_leniency
-
-
-def own_cost_share(p: dict) -> float:
-    """Share of source-control cost the origin pays itself after refund and assistance."""
-    return max(0.0, 1.0 - p["compensation.payout_share"] - p["responsibility.assist_share"])
-
-
-def detection_prob(p: dict) -> float:
-    """Chance a broken rule is found out: vertical and horizontal supervision together."""
-    vertical, horizontal = p["accountability.audit_prob"], p["accountability.peer_audit_prob"]
-    return 1.0 - (1.0 - vertical) * (1.0 - horizontal)
-
-
-def leniency(p: dict) -> float:
-    """Chance that the assessor passes a failed criterion."""
-    return p["evaluation.self_leniency"] * LENIENCY[p["evaluation.assessor"]]
-
-
-def evaluation_stake(p: dict, criterion: str) -> float:
-    """What meeting a measured criterion is worth against failing it: reward + the penalty
-    avoided, discounted by the chance a lenient assessor would have passed the failure."""
-    if p["evaluation.assessor"] == "none" or not p[f"evaluation.{criterion}"]:
-        return 0.0
-    return 2.0 * p["evaluation.reward"] * (1.0 - leniency(p))
-
 
 class City(mesa.Agent):
     """A city government: first responsible and first responder on its own territory (属地管理)."""
@@ -128,40 +106,15 @@ class City(mesa.Agent):
         return (self.will_cooperate(draw)
                 and m.trust[self.idx, origin] >= m.p["trust.assist_threshold"])
 
-    def learn(self, kept: bool, cost: float, refund: float, evaluation: float,
+    def learn(self, kept: bool, cost: float, refund: float, assessed: float,
               sanction: float) -> None:
-        """Bush-Mosteller update of the propensity to cooperate after a duty of `cost`.
-
-        The city weighs what keeping the duty brought against what it cost, in units of the
-        cost: the refund, the evaluation stake, the sanction (expected when it kept the duty,
-        as paid when it shirked: a lucky shirker learns to shirk, 侥幸心理), and what
-        cooperation returns to it (互惠). Reciprocity is direct: it counts what the cities it
-        has itself helped gave it in return (loss their kept duties spared it, assistance),
-        weighted by its trust in each, per yuan of its own duties (all discounted over
-        learning.memory_days). So cooperation lasts among neighbours who
-        help each other and trust each other, and decays where help flows one way (upstream
-        to downstream) unless refunds, rewards or sanctions make it pay. A positive balance
-        moves the propensity q towards 1 by rate x balance x (1 - q), a negative one towards 0.
-        """
-        m, p = self.model, self.model.p
-        rate = p["learning.rate"]
-        i = self.idx
-        if rate <= 0 or cost <= 1e-9:
-            return
-        helped = m.gave[i] > 0
-        helped[i] = False
-        mutual = float((m.trust[i] * m.gave[:, i])[helped].sum())
-        payback = p["trust.reciprocity"] * mutual / max(m.duty_costs[i], cost)
-        balance = (refund + evaluation + sanction - cost) / cost + payback
-        s = float(np.clip(balance, -1.0, 1.0))
-        q = m.cooperation[i]
-        m.cooperation[i] = q + rate * s * ((1.0 - q) if s > 0 else q)
+        """Bush-Mosteller update of the propensity to keep duties after one of `cost`
+        (sim.mechanisms.learning: what keeping it brought, reciprocity included)."""
+        learning.update_propensity(self.model, self.idx, cost, refund, assessed, sanction)
 
     def learn_detection(self, caught: bool) -> None:
         """After hiding a report, revise the belief in being found out (own experience)."""
-        m = self.model
-        rate = m.p["learning.rate"]
-        m.audit_belief[self.idx] += rate * (float(caught) - m.audit_belief[self.idx])
+        learning.learn_detection(self.model, self.idx, caught)
 
     def tell_partners(self, incident: Incident, report_step: int) -> None:
         """Spontaneous cooperation: warn only the partner cities, directly, and only those the
@@ -212,29 +165,9 @@ class CoordinatingBody(mesa.Agent):
         m.dispatch_reserve(incident, report_step, self.speed())
 
     def evaluate(self, incident: Incident, duties: dict[int, bool]) -> dict[int, float]:
-        """Assess the incident's cities on the measured criteria (评估机制): the origin on
-        timeliness and honesty, every city with a duty on cooperation. Each criterion met
-        earns evaluation.reward, each failed costs as much, unless a lenient assessor passes
-        it. Returns the money per city."""
-        p = self.model.p
-        money: dict[int, float] = {}
-        if p["evaluation.assessor"] == "none":
-            return money
-        lenient = leniency(p)
-        reward = p["evaluation.reward"]
-        scores: list[tuple[int, int, bool]] = []  # (city, criterion, met)
-        if incident.detected_step != NEVER:
-            if p["evaluation.timeliness"]:
-                scores.append((incident.origin, 0,
-                               not (incident.concealed and not incident.silent)))
-            if p["evaluation.honesty"]:
-                scores.append((incident.origin, 1, not incident.silent))
-        if p["evaluation.cooperation"]:
-            scores += [(city, 2, kept) for city, kept in duties.items()]
-        for city, criterion, met in scores:
-            passed = met or incident.u_lenient[city, criterion] < lenient
-            money[city] = money.get(city, 0.0) + (reward if passed else -reward)
-        return money
+        """Assess the incident's cities on the measured criteria (评估机制,
+        sim.mechanisms.evaluation); returns the money per city."""
+        return evaluation.assess(self.model.p, incident, duties)
 
 
 class CentralGovernment(mesa.Agent):

@@ -1,8 +1,10 @@
 """RiskModel: cities, a coordinating body and the central government facing cross-border hazards.
 
-`RiskModel.step` follows the schedule of docs/model.md: hazards, sensing, reporting,
-information flow, activation and effort, losses. Per-city state is held in numpy arrays; agents
-decide, arrays carry the numbers. The model knows nothing of YAML, files or executors.
+`RiskModel.step` follows the schedule of docs/model.md (ODD §3): hazards, sensing,
+reporting, information flow, activation and effort, losses, escalation, closing incidents;
+each mechanism of the article is a module of sim/mechanisms/ that the step calls. Per-city
+state is held in numpy arrays; agents decide, arrays carry the numbers. The model knows
+nothing of YAML, files or executors.
 """
 
 from __future__ import annotations
@@ -15,30 +17,33 @@ import mesa
 import numpy as np
 
 from sim import metrics
-from sim.agents import (
-    CentralGovernment,
-    City,
-    CoordinatingBody,
-    detection_prob,
-    evaluation_stake,
-    leniency,
-)
+from sim.agents import CentralGovernment, City, CoordinatingBody
 from sim.hazards.events import EventSpec, schedule
-from sim.hazards.kinds import EFFORTS, KINDS, Epidemic, Hazard, World
+from sim.hazards.kinds import KINDS, Epidemic, Hazard, World
+from sim.mechanisms import (
+    communication,
+    compensation,
+    escalation,
+    evaluation,
+    learning,
+    preparedness,
+    reserve,
+    responsibility,
+    trust,
+)
+from sim.mechanisms.accountability import detection_prob
+from sim.mechanisms.common import DECIDE_EVERY_HOURS, NEVER
 from sim.params import resolve
 from sim.regimes import regime_settings
 from sim.regions import build_region
 
-NEVER = -1
 SERIES = ("intensity_total", "loss_step", "cities_warned", "cities_reached", "incidents_live",
           "mean_trust", "cooperation", "compensation_paid")
 # Per-city money and loss at the end of a run (100 million CNY), in net_burden's terms.
 ACCOUNTS = ("loss", "source_control_cost", "assist_cost", "fund_in", "fund_out", "sanctions",
             "evaluation", "bilateral", "net_burden")
-POLLUTING = ("river_spill",)  # kinds whose crossing a river border fails the Xin'an standard
 # Monitoring strength by city tier, relative to a large city (bigger cities watch more).
 TIER_MONITORING = {"megacity": 1.6, "supercity": 1.3, "large": 1.0, "medium": 0.8, "small": 0.6}
-DECIDE_EVERY_HOURS = 24.0
 
 
 def _seed_sequence(rng: Any) -> np.random.SeedSequence:
@@ -236,30 +241,36 @@ class RiskModel(mesa.Model):
     def hours_to_steps(self, hours: float) -> int:
         return round(hours / self.step_hours)
 
+    # The mechanisms live in sim/mechanisms/, one module per mechanism of the article; these
+    # are the ones agents, metrics and users call on the model.
     def warn_cities(self, incident: Incident, at_step: int, only=None) -> None:
         """Cities (all, or the indices in `only`) learn of the incident at `at_step`."""
-        for j in range(self.n) if only is None else only:
-            self.cities[j].receive_warning(incident, at_step)
+        communication.warn_cities(self, incident, at_step, only)
 
     @property
     def partners(self) -> np.ndarray:
         """Partner matrix for spontaneous cooperation: near neighbours and river neighbours."""
-        if self._partners is None:
-            near = self.world.distance_km <= self.p["info.partner_km"]
-            for e in self.region.rivers:
-                near[e.src, e.dst] = near[e.dst, e.src] = True
-            np.fill_diagonal(near, False)
-            self._partners = near
-        return self._partners
+        return communication.partner_matrix(self)
 
     def warning_reduction(self, lead_hours: np.ndarray) -> np.ndarray:
-        """Damage reduction from warning lead time: r_max * (1 - exp(-L / tau)), with tau set
-        so that 24 h of warning gives `warning.reduction_at_24h`."""
-        r24, rmax = self.p["warning.reduction_at_24h"], self.p["warning.max_reduction"]
-        if r24 <= 0 or rmax <= 0:
-            return np.zeros_like(lead_hours)
-        tau = -24.0 / math.log(1.0 - min(r24 / rmax, 0.999999))
-        return rmax * (1.0 - np.exp(-lead_hours / tau))
+        """Damage reduction from warning lead time (sim.mechanisms.communication)."""
+        return communication.warning_reduction(self, lead_hours)
+
+    def dispatch_reserve(self, inc: Incident, report_step: int, speed: float = 1.0) -> None:
+        """Send the pooled reserve's free teams (sim.mechanisms.reserve)."""
+        reserve.dispatch_reserve(self, inc, report_step, speed)
+
+    def complacency_factor(self, i: int, step: int) -> float:
+        """侥幸心理: how much slower city i acts (sim.mechanisms.preparedness)."""
+        return preparedness.complacency_factor(self, i, step)
+
+    def update_trust(self, observers: np.ndarray, target: int, kept: bool) -> None:
+        """A promise of `target` kept or broken, seen by `observers` (sim.mechanisms.trust)."""
+        trust.update_trust(self, observers, target, kept)
+
+    def mean_trust(self) -> float:
+        """Mean trust between distinct cities (1 for a single city)."""
+        return trust.mean_trust(self)
 
     @property
     def t(self) -> int:
@@ -273,19 +284,19 @@ class RiskModel(mesa.Model):
         live = [inc for inc in self.incidents if inc.live]
         if live:  # quiet periods cost nothing
             for inc in live:
-                self.move_hazard(inc)
-                self.sense(inc, t)
-                self.report(inc, t)
-                self.size_source_control(inc, t)
-            self.count_losses(live, t)
-            self.escalate(live, t)
+                self.move_hazard(inc)  # 1. hazards move
+                communication.sense(self, inc, t)  # 2. sensing
+                communication.report(self, inc, t)  # 3-4. reporting, information flow
+                responsibility.size_source_control(self, inc, t)  # 5-6. activation, effort
+            self.count_losses(live, t)  # 7. losses
+            escalation.escalate(self, live, t)  # 8. escalation to the centre
             for inc in live:
                 inc.live = not inc.hazard.done
                 if not inc.live:
                     self.close_incident(inc)
         if self.p["compensation.bilateral"] and (
                 (t + 1) % self.steps_per_year == 0 or t + 1 >= self.n_steps):
-            self.settle_bilateral(t)
+            compensation.settle_bilateral(self, t)  # 10. the Xin'an rule
         if self.series is not None:
             self.series[t] = self._series_row(t, live)
         if self.city_series is not None and live:
@@ -294,7 +305,7 @@ class RiskModel(mesa.Model):
         if t + 1 >= self.n_steps:
             for inc in self.incidents:
                 if inc.live:  # still going at the horizon: pay what was held until now
-                    self.pay_control(inc)
+                    compensation.pay_control(self, inc)
             self.running = False
             self.datacollector.collect(self)
 
@@ -327,189 +338,6 @@ class RiskModel(mesa.Model):
             inc.steps_unpaid += 1  # control acts on the source this step: it is paid for
         inc.hazard.step()
 
-    def sense(self, inc: Incident, t: int) -> None:
-        """2. Sensing: the origin detects by monitoring; other cities see the hazard arrive."""
-        hz = inc.hazard
-        new = hz.arrived() & (inc.arrival == NEVER)
-        for j in np.flatnonzero(new):
-            inc.arrival[j] = t
-            ready = inc.ready[j]
-            lead = (t - ready) * self.step_hours if 0 <= ready <= t else 0.0
-            inc.lead_hours[j] = lead
-            if hz.warnable:
-                inc.vulnerability[j] = 1.0 - float(self.warning_reduction(np.array(lead)))
-        for j in np.flatnonzero(hz.noticed() & ((inc.informed == NEVER) | (inc.informed > t))):
-            self.cities[j].receive_warning(inc, t)  # seeing it arrive is a warning too
-        if inc.detectable_since == NEVER and hz.detectable():
-            inc.detectable_since = t
-        if inc.detected_step == NEVER and inc.detectable_since != NEVER and \
-                t >= inc.detectable_since + inc.detect_lag:
-            inc.detected_step = t
-            self.cities[inc.origin].receive_warning(inc, t)
-
-    def report(self, inc: Incident, t: int) -> None:
-        """3-4. Reporting and information flow: the origin reports; the route relays it."""
-        if t == inc.detected_step:
-            inc.report_step = self.cities[inc.origin].decide_report(inc, t)
-            if self.p["info.partners"] and not inc.silent:
-                # Partnerships on top of the route: partners hear of it directly, at once,
-                # whatever the origin reports upward (only silence hides it from them too).
-                self.cities[inc.origin].tell_partners(inc, t)
-        if t == inc.report_step:
-            route = self.p["info.route"]
-            if route == "partners":
-                self.cities[inc.origin].tell_partners(inc, t)
-                self.dispatch_reserve(inc, t)  # partners lend each other teams
-            else:
-                (self.body if route == "platform" else self.centre).relay(inc, t)
-
-    def size_source_control(self, inc: Incident, t: int) -> None:
-        """5-6. Activation and effort: in emergency mode the origin sizes source control for
-        the rest of the incident, weighing the loss each effort would spare against its cost
-        rate x the days it would be held, and revisits the plan daily as the incident unfolds
-        (and when its duty to the region starts). It pays only for the time an effort is in
-        force, so the cost it weighs is the cost it pays if it keeps the plan."""
-        ready = inc.ready[inc.origin]
-        if ready == NEVER or t < ready or (inc.decided and t < inc.next_decision):
-            return
-        inc.decided = True
-        inc.next_decision = t + max(1, self.hours_to_steps(DECIDE_EVERY_HOURS))
-        if inc.duty_from == NEVER:  # without a clear list, duties take negotiating first
-            inc.duty_from = ready + self.hours_to_steps(
-                (1.0 - self.p["responsibility.list_clarity"])
-                * self.p["responsibility.negotiation_hours"])
-        if inc.duty_from > t:  # the duty's start prompts a decision of its own
-            inc.next_decision = min(inc.next_decision, inc.duty_from)
-        self.pay_control(inc)
-        spared = inc.hazard.spared(EFFORTS) * self.damage_outlook(inc, t)[None, :]
-        days = inc.hazard.control_days(EFFORTS)
-        if not spared.any() or not days.any():  # nothing left that effort could change
-            inc.next_decision = self.n_steps
-            self.set_effort(inc, 0.0, spared[0], 0.0, t)
-            inc.stake = inc.hazard.at_stake()
-            return
-        duty = self.p["responsibility.external_weight"]
-        w = 0.0
-        if inc.central_command:
-            w = 1.0  # ordered by the centre: no choice, no duty of its own to keep
-        elif t >= inc.duty_from and duty > 0:
-            inc.origin_duty = True
-            w = duty if inc.origin_coop else 0.0
-        inc.external_weight = w
-        plan_cost = self.control_cost_scale(inc) * EFFORTS**2 / 2 * days
-        scope = self.duty_scope(inc.origin)
-        effort, sacrifice, selfish = self.cities[inc.origin].choose_source_control(
-            inc, EFFORTS, spared, plan_cost, w, duty, scope)
-        k = round(effort * (len(EFFORTS) - 1))
-        k_opt = int(np.argmax(spared.sum(axis=1) - plan_cost))
-        inc.efforts.append(effort)
-        inc.optima.append(float(EFFORTS[k_opt]))
-        inc.optimum_cost += float(plan_cost[k_opt])
-        per_step = self.step_hours / 24.0 / days[k] if days[k] > 0 else 0.0
-        inc.sacrifice_rate = inc.benefit_rate = 0.0
-        if inc.origin_duty and not inc.central_command:
-            inc.sacrifice_rate = sacrifice * per_step
-            if w > 0:  # what keeping the duty spares the others, against the selfish choice
-                gain = spared[k] - spared[round(selfish * (len(EFFORTS) - 1))]
-                inc.benefit_rate = np.where(scope, np.maximum(gain, 0.0), 0.0) * per_step
-        self.set_effort(inc, effort, spared[k], w, t)
-        inc.stake = float(inc.hazard.at_stake())
-
-    def damage_outlook(self, inc: Incident, t: int) -> np.ndarray:
-        """Per city, the share of a hazard's damage that will still hurt it: less local
-        protection where the city will be in emergency mode when the hazard arrives, less what
-        its warning lead buys (recorded where it has arrived, expected from the travel time
-        where it has not), less a reserve team's protection. Decisions weigh spared loss
-        through it, so what they expect to spare is what the losses will show."""
-        eta = t + inc.hazard.steps_to_arrival()
-        ready_by = (inc.ready >= 0) & (inc.ready <= np.where(inc.arrival >= 0, t, eta))
-        out = np.where(ready_by, 1.0 - self.protection, 1.0)
-        if inc.hazard.warnable:
-            lead = np.where(ready_by & (inc.arrival < 0), (eta - inc.ready) * self.step_hours, 0.0)
-            out *= np.where(inc.arrival >= 0, inc.vulnerability,
-                            1.0 - self.warning_reduction(np.maximum(lead, 0.0)))
-        if inc.teams.size:
-            out[inc.teams] *= 1.0 - self.p["reserve.protection"]
-        return out
-
-    def duty_scope(self, origin: int) -> np.ndarray:
-        """Cities whose losses the origin's duty covers and who owe assistance: the whole
-        region, or only its partners under bilateral agreements (responsibility.scope)."""
-        if self.p["responsibility.scope"] == "partners":
-            scope = self.partners[origin].copy()
-        else:
-            scope = np.ones(self.n, dtype=bool)
-        scope[origin] = False
-        return scope
-
-    def set_effort(self, inc: Incident, effort: float, spared: np.ndarray, w: float,
-                   t: int) -> None:
-        """Put an effort in force from step t: its cost per step and who pays it. Affected
-        cities in the duty's scope owe `assist_share` of the cost in proportion to what the
-        effort spares them (波及地为辅); those unwilling or distrustful do not pay and the
-        origin carries their part; under unified command the centre pays its share."""
-        inc.effort = effort
-        inc.hazard.control = effort
-        inc.hazard.external = w
-        inc.cost_rate = self.control_cost_scale(inc) * effort**2 / 2 * self.step_hours / 24.0
-        inc.central_share = self.p["escalation.central_share"] if inc.central_command else 0.0
-        inc.assist_rate = inc.assist_given_rate = None
-        inc.benefit_key = spared
-        if inc.cost_rate <= 0:
-            return
-        others = np.where(self.duty_scope(inc.origin), spared, 0.0)
-        share = self.p["responsibility.assist_share"]
-        if share > 0 and others.sum() > 0:
-            asked = inc.cost_rate * (1.0 - inc.central_share) * share * others / others.sum()
-            idx = np.flatnonzero(asked)
-            willing = np.array([self.cities[j].will_assist(inc.u_coop[j], inc.origin)
-                                for j in idx], dtype=bool)
-            given = np.zeros(self.n)
-            given[idx[willing]] = asked[idx[willing]]
-            inc.assist_rate, inc.assist_given_rate = asked, given
-
-    def pay_control(self, inc: Incident) -> None:
-        """8. Money: pay for the steps the effort in force acted on the source: the centre its
-        share, the assisting cities theirs, the origin the rest. The fund refunds
-        `payout_share` of what each city paid, collected from the cities by GDP or by benefit,
-        plus outside incentives (利益机制)."""
-        steps, inc.steps_unpaid = inc.steps_unpaid, 0
-        if steps <= 0 or inc.cost_rate <= 0:
-            return
-        self._slow_row = None
-        total = inc.cost_rate * steps
-        central = total * inc.central_share
-        inc.control_cost += total
-        inc.central_cost += central
-        self.central_paid += central
-        paid = np.zeros(self.n)  # by the cities: assistance, and the origin the rest
-        if inc.assist_rate is not None:
-            inc.assist_asked += inc.assist_rate * steps
-            inc.assist_given += inc.assist_given_rate * steps
-            paid += inc.assist_given_rate * steps
-            self.assist_paid += paid
-        paid[inc.origin] = total - central - paid.sum()
-        self.cost_paid[inc.origin] += paid[inc.origin]  # gross; refunds are in fund_out
-        inc.origin_duty_cost += inc.sacrifice_rate * steps
-        inc.duty_benefit = inc.duty_benefit + inc.benefit_rate * steps
-        p = self.p
-        refund = paid * p["compensation.payout_share"]
-        payout = float(refund.sum())
-        if payout > 0:
-            outside = payout * p["compensation.outside_share"]
-            self.fund_outside += outside
-            key = inc.benefit_key
-            if p["compensation.funding"] != "benefit" or key is None or key.sum() <= 0:
-                key = self.region.gdp_tn_cny
-            self.fund_in += (payout - outside) * key / key.sum()
-            self.fund_out += refund
-
-    def control_cost_scale(self, inc: Incident) -> float:
-        """gamma of source control for this incident, per day at full effort: the centre's
-        resources cut it once it has taken unified command."""
-        gamma = self.p["source_control.cost"]
-        return gamma / self.p["escalation.resource_factor"] if inc.central_command else gamma
-
     def count_losses(self, live: list[Incident], t: int) -> None:
         """7. Losses: exposure x vulnerability x damage(intensity), less local protection.
 
@@ -538,145 +366,22 @@ class RiskModel(mesa.Model):
         self.last_hit[city_loss > 0] = t
         self._loss_step = float(city_loss.sum())
 
-    def escalate(self, live: list[Incident], t: int) -> None:
-        """10. Once a day the body weighs the expected loss still to come of the reported
-        incidents it handles against its capacity; when they exceed it, it hands the largest
-        to the centre until what it keeps fits (上报中央). The centre takes unified command
-        after a delay, with extra resources."""
-        if t % self._decide_steps == 0:
-            handled = [inc for inc in live if 0 <= inc.report_step <= t
-                       and inc.escalated_step == NEVER]
-            if handled:
-                for inc in handled:
-                    inc.stake = inc.hazard.at_stake()
-                held = sum(inc.stake for inc in handled)
-                capacity = self.p["escalation.body_capacity"]
-                for inc in sorted(handled, key=lambda i: -i.stake):
-                    if held <= capacity:
-                        break
-                    self.body.escalate(inc, t)
-                    held -= inc.stake
-        for inc in live:
-            if inc.central_step == t:
-                self.centre.take_command(inc, t)
-
-    def dispatch_reserve(self, inc: Incident, report_step: int, speed: float = 1.0) -> None:
-        """The pooled reserve (资源协同): free teams go to the cities with the most loss at
-        stake when cities share base information on resources, else to those nearest the
-        origin; they work there from dispatch_hours (x the body's speed) until the end."""
-        k = min(self.teams_free, self.p["reserve.teams"])
-        if k <= 0 or inc.teams.size:
-            return
-        if self.p["info.share_resources"]:
-            stake = inc.hazard.spared(np.array([1.0]))[0] + inc.hazard.damage() * self.loss_rate
-            order = np.argsort(-stake, kind="stable")
-        else:
-            order = np.argsort(self.world.distance_km[inc.origin], kind="stable")
-        inc.teams = np.sort(order[:k])
-        inc.teams_step = report_step + self.hours_to_steps(
-            self.p["reserve.dispatch_hours"] * speed)
-        self.teams_free -= k
-
-    def complacency_factor(self, i: int, step: int) -> float:
-        """侥幸心理: activation slows by up to (1 + strength) the longer city i was not hit."""
-        strength = self.p["complacency.strength"]
-        if strength <= 0:
-            return 1.0
-        days = (step - self.last_hit[i]) * self.step_hours / 24.0
-        return 1.0 + strength * (1.0 - math.exp(-days / self.p["complacency.memory_days"]))
-
     def close_incident(self, inc: Incident) -> None:
-        """9, 11, 12. When an incident ends: duties kept or shirked are sanctioned, assessed,
-        and learned from; trust follows the promises; the reserve teams come home."""
-        p = self.p
+        """9, 11, 12. When an incident ends: the last of its control is paid; duties kept or
+        shirked are assessed, sanctioned and learned from; trust follows the promises; the
+        reserve teams come home; a spill that crossed a river border fails its standard."""
         self._slow_row = None
-        self.pay_control(inc)
-        self.teams_free += inc.teams.size
-        duties: dict[int, bool] = {}
-        costs: dict[int, float] = {}
-        if inc.origin_duty:
-            duties[inc.origin] = inc.origin_coop
-            costs[inc.origin] = inc.origin_duty_cost
-        for j in np.flatnonzero(inc.assist_asked > 0):
-            duties[int(j)] = bool(inc.assist_given[j] > 0)
-            costs[int(j)] = float(inc.assist_asked[j])
-        self.record_help(inc, duties, costs)
+        compensation.pay_control(self, inc)
+        reserve.release(self, inc)
+        duties, costs = responsibility.duties_of(inc)
+        learning.record_help(self, inc, duties, costs)
         self.duties[0] += sum(duties.values())
         self.duties[1] += len(duties)
-        for city, money in self.body.evaluate(inc, duties).items():
+        for city, money in evaluation.assess(self.p, inc, duties).items():
             self.evaluation[city] += money
-        catch = detection_prob(p) * p["responsibility.list_clarity"]
-        stake = evaluation_stake(p, "cooperation")
-        lenient = leniency(p)
-        for j, kept in duties.items():
-            cost = costs[j]
-            if kept:
-                sanction, assessed = catch * p["accountability.duty_penalty"] * cost, stake
-            else:
-                caught = inc.u_audit[j] < catch
-                sanction = p["accountability.duty_penalty"] * cost if caught else 0.0
-                self.duty_sanctions[j] += sanction
-                # penalised instead of rewarded, unless a lenient assessor passed it
-                assessed = 2.0 * p["evaluation.reward"] if stake and \
-                    inc.u_lenient[j, 2] >= lenient else 0.0
-            self.cities[j].learn(kept, cost, p["compensation.payout_share"] * cost, assessed,
-                                 sanction)
-        if inc.concealed:
-            self.cities[inc.origin].learn_detection(inc.u_audit[inc.origin] < detection_prob(p))
-        # Promises: the origin's (report honestly; keep its duty) is seen by every city; an
-        # affected city's assist duty by the origin.
-        origin_kept = not inc.concealed and (inc.origin_coop or not inc.origin_duty)
-        self.update_trust(np.arange(self.n), inc.origin, origin_kept)
-        for j, kept in duties.items():
-            if j != inc.origin:
-                self.update_trust(np.array([inc.origin]), j, kept)
-        if inc.spec.kind in POLLUTING:
-            for k, e in enumerate(self.region.rivers):
-                if inc.arrival[e.src] >= 0 and inc.arrival[e.dst] >= 0:
-                    self.breached[k] = True
-
-    def record_help(self, inc: Incident, duties: dict[int, bool],
-                    costs: dict[int, float]) -> None:
-        """Who helped whom in this incident, and what duties cost, discounted over time."""
-        fade = math.exp(-(self.t + 1 - self._help_step) * self.step_hours / 24.0
-                        / self.p["learning.memory_days"])
-        self._help_step = self.t + 1
-        self.gave *= fade
-        self.duty_costs *= fade
-        if inc.origin_duty and inc.origin_coop:
-            self.gave[inc.origin] += inc.duty_benefit
-        self.gave[:, inc.origin] += inc.assist_given
-        for j, cost in costs.items():
-            self.duty_costs[j] += cost
-
-    def update_trust(self, observers: np.ndarray, target: int, kept: bool) -> None:
-        """9. A promise of `target` kept or broken, seen by `observers` (信任机制): exponential
-        smoothing, or a Beta reputation of the counts."""
-        p = self.p
-        self._slow_row = None
-        observers = observers[observers != target]
-        if p["trust.model"] == "beta":
-            (self.kept if kept else self.broken)[observers, target] += 1.0
-            w = p["trust.prior_weight"]
-            self.trust[observers, target] = (
-                (self.kept[observers, target] + p["trust.initial"] * w)
-                / (self.kept[observers, target] + self.broken[observers, target] + w))
-        else:
-            lam = p["trust.learning_rate"]
-            self.trust[observers, target] = ((1.0 - lam) * self.trust[observers, target]
-                                             + lam * float(kept))
-
-    def settle_bilateral(self, t: int) -> None:
-        """8. The Xin'an rule, once a year (pro rata for a last, partial year): on each river
-        border the downstream city pays the upstream one if no pollution crossed it, and the
-        upstream city pays the downstream one otherwise (新安江模式)."""
-        steps = (t + 1) % self.steps_per_year or self.steps_per_year
-        amount = self.p["compensation.bilateral_amount"] * steps / self.steps_per_year
-        for k, e in enumerate(self.region.rivers):
-            payer, payee = (e.src, e.dst) if self.breached[k] else (e.dst, e.src)
-            self.bilateral[payer] += amount
-            self.bilateral[payee] -= amount
-        self.breached[:] = False
+        learning.learn_from_duties(self, inc, duties, costs)
+        trust.observe_promises(self, inc, duties)
+        compensation.mark_breaches(self, inc)
 
     def _series_row(self, t: int, live: list[Incident]) -> tuple:
         """Cities warned of / reached by at least one live incident (each city counted once)."""
@@ -699,11 +404,6 @@ class RiskModel(mesa.Model):
                warned, reached, len(live), *self._slow_row)
         self._loss_step = 0.0
         return row
-
-    def mean_trust(self) -> float:
-        """Mean trust between distinct cities (1 for a single city)."""
-        n = self.n
-        return float((self.trust.sum() - n) / (n * (n - 1))) if n > 1 else 1.0
 
     def city_accounts(self) -> dict[str, np.ndarray]:
         """Per city, in 100 million CNY: loss, what it paid, what it received, and the net

@@ -1,0 +1,34 @@
+"""Accountability (责任追究) and supervision (监督): breaches found out and sanctioned.
+
+"对信息上报不及时、不完全，甚至刻意隐瞒……以及不积极参与跨域联合协作……给予严厉的责任追究和处罚"
+— a late or concealed report and a shirked duty are found out with the
+detection probability of vertical audit (the superior) and horizontal supervision (peer
+cities) together; a duty can be enforced only as far as the responsibility list makes it clear.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.model import Incident
+
+
+def detection_prob(p: dict) -> float:
+    """Chance a broken rule is found out: vertical and horizontal supervision together."""
+    vertical, horizontal = p["accountability.audit_prob"], p["accountability.peer_audit_prob"]
+    return 1.0 - (1.0 - vertical) * (1.0 - horizontal)
+
+
+def duty_catch(p: dict) -> float:
+    """Chance a shirked duty is found out: only a clear duty can be enforced (责任清单)."""
+    return detection_prob(p) * p["responsibility.list_clarity"]
+
+
+def duty_sanction(p: dict, inc: Incident, city: int, kept: bool, cost: float) -> float:
+    """The sanction a city weighs for its duty of `cost`: expected if it kept the duty, as
+    paid if it shirked (0 when it got away with it: a lucky shirker learns to shirk)."""
+    catch = duty_catch(p)
+    if kept:
+        return catch * p["accountability.duty_penalty"] * cost
+    return p["accountability.duty_penalty"] * cost if inc.u_audit[city] < catch else 0.0

@@ -1,0 +1,85 @@
+"""Communication (沟通机制): sensing, reporting and the routes warnings take.
+
+"依托统一信息平台，实现预警信息的常态化沟通" — the origin detects,
+reports upward, late or not at all (迟报, 瞒报), and the route relays the warning: up and
+down the hierarchy, directly between partner cities, or through the coordinating body's
+shared platform (信息平台).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.mechanisms import reserve
+from sim.mechanisms.common import NEVER
+
+if TYPE_CHECKING:
+    from sim.model import Incident, RiskModel
+
+
+def warn_cities(m: RiskModel, incident: Incident, at_step: int, only=None) -> None:
+    """Cities (all, or the indices in `only`) learn of the incident at `at_step`."""
+    for j in range(m.n) if only is None else only:
+        m.cities[j].receive_warning(incident, at_step)
+
+
+def partner_matrix(m: RiskModel) -> np.ndarray:
+    """Partner matrix for spontaneous cooperation: near neighbours and river neighbours."""
+    if m._partners is None:
+        near = m.world.distance_km <= m.p["info.partner_km"]
+        for e in m.region.rivers:
+            near[e.src, e.dst] = near[e.dst, e.src] = True
+        np.fill_diagonal(near, False)
+        m._partners = near
+    return m._partners
+
+
+def warning_reduction(m: RiskModel, lead_hours: np.ndarray) -> np.ndarray:
+    """Damage reduction from warning lead time: r_max * (1 - exp(-L / tau)), with tau set
+    so that 24 h of warning gives `warning.reduction_at_24h`."""
+    r24, rmax = m.p["warning.reduction_at_24h"], m.p["warning.max_reduction"]
+    if r24 <= 0 or rmax <= 0:
+        return np.zeros_like(lead_hours)
+    tau = -24.0 / math.log(1.0 - min(r24 / rmax, 0.999999))
+    return rmax * (1.0 - np.exp(-lead_hours / tau))
+
+
+def sense(m: RiskModel, inc: Incident, t: int) -> None:
+    """2. Sensing: the origin detects by monitoring; other cities see the hazard arrive."""
+    hz = inc.hazard
+    new = hz.arrived() & (inc.arrival == NEVER)
+    for j in np.flatnonzero(new):
+        inc.arrival[j] = t
+        ready = inc.ready[j]
+        lead = (t - ready) * m.step_hours if 0 <= ready <= t else 0.0
+        inc.lead_hours[j] = lead
+        if hz.warnable:
+            inc.vulnerability[j] = 1.0 - float(warning_reduction(m, np.array(lead)))
+    for j in np.flatnonzero(hz.noticed() & ((inc.informed == NEVER) | (inc.informed > t))):
+        m.cities[j].receive_warning(inc, t)  # seeing it arrive is a warning too
+    if inc.detectable_since == NEVER and hz.detectable():
+        inc.detectable_since = t
+    if inc.detected_step == NEVER and inc.detectable_since != NEVER and \
+            t >= inc.detectable_since + inc.detect_lag:
+        inc.detected_step = t
+        m.cities[inc.origin].receive_warning(inc, t)
+
+
+def report(m: RiskModel, inc: Incident, t: int) -> None:
+    """3-4. Reporting and information flow: the origin reports; the route relays it."""
+    if t == inc.detected_step:
+        inc.report_step = m.cities[inc.origin].decide_report(inc, t)
+        if m.p["info.partners"] and not inc.silent:
+            # Partnerships on top of the route: partners hear of it directly, at once,
+            # whatever the origin reports upward (only silence hides it from them too).
+            m.cities[inc.origin].tell_partners(inc, t)
+    if t == inc.report_step:
+        route = m.p["info.route"]
+        if route == "partners":
+            m.cities[inc.origin].tell_partners(inc, t)
+            reserve.dispatch_reserve(m, inc, t)  # partners lend each other teams
+        else:
+            (m.body if route == "platform" else m.centre).relay(inc, t)

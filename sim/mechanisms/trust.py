@@ -1,0 +1,50 @@
+"""Trust (信任机制): promises kept or broken move pairwise trust.
+
+"信任的本质是承诺被兑现的程度" — every city sees whether the origin reported honestly and kept its
+duty; the origin sees whether each affected city assisted. Exponential smoothing or a Beta
+reputation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import Incident, RiskModel
+
+
+def update_trust(m: RiskModel, observers: np.ndarray, target: int, kept: bool) -> None:
+    """9. A promise of `target` kept or broken, seen by `observers` (信任机制): exponential
+    smoothing, or a Beta reputation of the counts."""
+    p = m.p
+    m._slow_row = None
+    observers = observers[observers != target]
+    if p["trust.model"] == "beta":
+        (m.kept if kept else m.broken)[observers, target] += 1.0
+        w = p["trust.prior_weight"]
+        m.trust[observers, target] = (
+            (m.kept[observers, target] + p["trust.initial"] * w)
+            / (m.kept[observers, target] + m.broken[observers, target] + w))
+    else:
+        lam = p["trust.learning_rate"]
+        m.trust[observers, target] = ((1.0 - lam) * m.trust[observers, target]
+                                         + lam * float(kept))
+
+
+def mean_trust(m: RiskModel) -> float:
+    """Mean trust between distinct cities (1 for a single city)."""
+    n = m.n
+    return float((m.trust.sum() - n) / (n * (n - 1))) if n > 1 else 1.0
+
+
+def observe_promises(m: RiskModel, inc: Incident, duties: dict[int, bool]) -> None:
+    """The origin's promise (report honestly and on time; keep its duty if it had one) is seen
+    by every city; an affected city's assist duty by the origin."""
+    origin_kept = not inc.concealed and (inc.origin_coop or not inc.origin_duty)
+    update_trust(m, np.arange(m.n), inc.origin, origin_kept)
+    for j, kept in duties.items():
+        if j != inc.origin:
+            update_trust(m, np.array([inc.origin]), j, kept)
+
