@@ -112,6 +112,7 @@ class Incident:
     optimum_cost: float = 0.0  # summed plan cost of the regional optimum (a weight)
     stake: float = 0.0  # expected loss still to come at the effort in force
     external_weight: float = 0.0  # weight the origin gave others' losses at its last decision
+    told: np.ndarray | None = None  # partners the origin warned directly (spontaneous)
 
     def __post_init__(self) -> None:
         self.informed = np.full(self.n, NEVER, dtype=np.int64)
