@@ -28,8 +28,10 @@ def _loss(kind: str, regime: str, factor: float) -> float:
 def test_loss_grows_with_magnitude_and_vanishes_with_it(kind, regime):
     losses = [_loss(kind, regime, f) for f in FACTORS]
     assert losses[0] < 1e-6, f"a hazard of 1e-9 x typical costs {losses[0]:.3g}"
-    for (f0, a), (f1, b) in zip(zip(FACTORS, losses), zip(FACTORS[1:], losses[1:])):
-        assert b >= a - 1e-9, f"{kind}/{regime}: {f1} x typical loses {b:.4g} < {a:.4g} at {f0}"
+    for k in range(1, len(FACTORS)):
+        a, b = losses[k - 1], losses[k]
+        assert b >= a - 1e-9, (f"{kind}/{regime}: {FACTORS[k]} x typical loses {b:.4g} < "
+                               f"{a:.4g} at {FACTORS[k - 1]}")
 
 
 def test_a_vanishing_stochastic_epidemic_dies_out():
