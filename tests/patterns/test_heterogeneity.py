@@ -1,13 +1,14 @@
 """Unequal cities widen the gap between spontaneous and coordinated governance (目标协同).
 
 Article (zhang2024): spontaneous cooperation between neighbouring cities is the form most used
-in practice, but cities with different goals and powers coordinate less well without a standing
-body. On the compact core-periphery region of scenarios/heterogeneity.yaml, the relative excess loss
-of spontaneous over coordinated grows by more than 5 points when the core is 20 times a
-satellite instead of equal to one, with a paired 95% CI that excludes 0: without epidemics (8
-replications) and with rare epidemics added (0.03 per city per year, any size; 32
-replications, since an epidemic's loss hardly depends on the regime and dilutes the gap). What the model does
-not reproduce (spontaneous within 10% of coordinated among equals) is said in docs/model.md.
+in practice, but cities with different goals and powers coordinate less well without a
+standing body. On the compact core-periphery region of scenarios/heterogeneity.yaml, the
+relative excess loss of spontaneous over coordinated grows by more than 5 points when the core
+is 20 times a satellite instead of equal to one, with a paired 95% CI that excludes 0: without
+epidemics (8 replications) and with rare epidemics added (0.03 per city per year, any size; 32
+replications, since an epidemic's loss hardly depends on the regime and dilutes the gap).
+What the model does not reproduce (spontaneous within 10% of coordinated among equals) is
+said in docs/model.md.
 """
 
 import numpy as np
