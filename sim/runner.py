@@ -119,11 +119,13 @@ class Progress:
 
 
 def run_one(spec: RunSpec, root_seed: int, record_series: bool,
-            record_cities: bool = False) -> tuple[dict, RiskModel]:
+            record_cities: bool = False, record_events: bool = False
+            ) -> tuple[dict, RiskModel]:
     """One model run: its row of outcomes, and the finished model (for its series)."""
     model = RiskModel(regime=spec.preset, params=spec.overrides,
                       rng=seed_sequence(root_seed, spec.seed), record_series=record_series,
-                      record_cities=record_cities)
+                      record_cities=record_cities, record_events=record_events,
+                      collect_steps=False)
     outcomes = model.run()
     row = {"run_id": spec.run_id, "regime": spec.regime, "point": spec.point,
            "replication": spec.replication, **spec.params, **outcomes}
