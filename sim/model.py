@@ -58,6 +58,24 @@ def _seed_sequence(rng: Any) -> np.random.SeedSequence:
     return np.random.SeedSequence(rng)
 
 
+class Collector(mesa.DataCollector):
+    """Mesa's DataCollector with a column for every outcome (sim.metrics.OUTCOMES) besides
+    the step reporters: NaN in every row but the last of a finished run, where RiskModel puts
+    the run's outcomes. So every row has the same columns whether the run ended or not, and
+    collecting costs no outcome computation."""
+
+    def __init__(self, model_reporters: dict):
+        super().__init__(model_reporters=model_reporters)
+        self._outcome_columns = [name for name in metrics.OUTCOMES if name not in model_reporters]
+        for name in self._outcome_columns:
+            self.model_vars[name] = []
+
+    def collect(self, model) -> None:
+        super().collect(model)
+        for name in self._outcome_columns:
+            self.model_vars[name].append(math.nan)
+
+
 @dataclass
 class Incident:
     """One event and the response to it: who knew what, when, and what it cost."""
@@ -255,7 +273,7 @@ class RiskModel(mesa.Model):
                             else None)
         self.collect_steps = collect_steps
         self._row: tuple = (0.0,) * len(SERIES)  # this step's series values
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = Collector(
             model_reporters={name: (lambda m, k=k: m._row[k]) for k, name in STEP_REPORTERS})
         self._outcomes: dict[str, float] | None = None
         self._loss_step = 0.0
@@ -344,13 +362,9 @@ class RiskModel(mesa.Model):
     def _collect_outcomes(self) -> None:
         """The run's outcomes, once, in the DataCollector's last row (NaN in earlier rows)."""
         out = self.outcomes()
-        columns = self.datacollector.model_vars
-        rows = len(columns[SERIES[0]])
-        for name in metrics.OUTCOMES:
-            if name in SERIES:  # collected every step: the last row is the outcome
-                columns[name][-1] = out[name]
-            else:
-                columns[name] = [math.nan] * (rows - 1) + [out[name]]
+        for name, column in self.datacollector.model_vars.items():
+            if name in out:
+                column[-1] = out[name]
 
     def start_incidents(self, t: int) -> None:
         """1a. New events start (scripted, or drawn from rates)."""

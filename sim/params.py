@@ -201,7 +201,8 @@ def _names(value: Any, at: str) -> list[str]:
     if isinstance(value, str | int) and not isinstance(value, bool):
         value = [value]
     if not isinstance(value, list | tuple):
-        raise ValueError(f"{at}expected a list of cities or groups, found {value!r}")
+        raise ValueError(f"{at}: expected a list of cities or groups, found {value!r}"
+                         if at else f"expected a list of cities or groups, found {value!r}")
     out = []
     for i, name in enumerate(value):
         if isinstance(name, bool) or not isinstance(name, str | int) or name == "" or (
