@@ -473,7 +473,7 @@ CITY_TEXT = {
         "names": {"platform": "the platform", "fund": "the fund",
                   "responsibility": "the responsibility list", "partners": "partnerships",
                   "supervision": "peer supervision"},
-        "and": " and ",
+        "and": " and ", "sep": "; ",
     },
     "zh": {
         "h2": "各城市账户与参与情况",
@@ -489,7 +489,7 @@ CITY_TEXT = {
         "others": "其他城市：净负担", "total": "总损失",
         "names": {"platform": "信息平台", "fund": "补偿基金", "responsibility": "责任清单",
                   "partners": "伙伴合作", "supervision": "横向监督"},
-        "and": "、",
+        "and": "、", "sep": "；",
     },
 }
 
@@ -533,7 +533,7 @@ def add_city_section(doc: Doc, results: Results, lang: str, ci: str = "t") -> No
         listed.append(f"{style.label(regime)}{tt['colon']}" + t["out"].format(
             city=names[city], what=t["and"].join(t["names"][w] for w in what)))
     doc.add("p", t["intro"].format(n=_count(runs.groupby("regime").size()),
-                                   list="; ".join(listed)))
+                                   list=t["sep"].join(listed)))
     rows = []
     for city in sorted(names.index):
         row = [str(names[city])]
@@ -569,7 +569,7 @@ def add_city_section(doc: Doc, results: Results, lang: str, ci: str = "t") -> No
         d_total = (total.loc[regime].loc[both] - total.loc[base].loc[both]).to_numpy(
             dtype=float)
         who = t["and"].join(str(names[c]) for c in out_here)
-        rows.append([f"{style.label(regime)} ({who})",
+        rows.append([style.label(regime) + tt["paren"].format(who),
                      *(mean_ci_text(*analysis.mean_ci(d, ci)) for d in (d_out, d_rest,
                                                                          d_total)),
                      str(len(both))])

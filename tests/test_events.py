@@ -139,3 +139,14 @@ def test_a_study_keeps_the_event_log_and_the_report_summarises_it(tmp_path):
     plain = sim.run_study({**study, "name": "plain", "record": {}}, out=tmp_path / "p",
                           charts=False)
     assert plain.events is None and not (plain.path / "events").exists()
+
+
+def test_networkx_is_a_declared_dependency():
+    """`import mesa` needs networkx on Mesa 3.5.x: a fresh install must bring it."""
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "dependencies"]
+    assert any(d.replace(" ", "").startswith("networkx") for d in deps)
