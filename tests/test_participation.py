@@ -153,3 +153,29 @@ def test_an_unknown_city_is_refused_with_a_suggestion():
         RiskModel(params={**YEAR, "participation.fund": {"exclude": ["bejing"]}})
     with pytest.raises(ValueError, match="give only or exclude, not both"):
         RiskModel(params={"participation.fund": {"exclude": ["c1"], "only": ["c2"]}})
+
+
+def test_a_study_reports_what_staying_out_costs(tmp_path):
+    import sim
+
+    study = {"name": "optout", "seed": 2, "replications": 3, "baseline": "coordinated",
+             "regimes": ["coordinated",
+                         {"name": "out", "regime": "coordinated", "label": "C1 <out>",
+                          "set": {"participation": {"platform": {"exclude": ["c1"]},
+                                                    "fund": {"exclude": ["c1"]}}}}],
+             "params": {"region.n_cities": 5, "time.horizon_days": 12}, "charts": []}
+    res = sim.run_study(study, out=tmp_path / "o")
+    accounts = res.accounts.merge(res.runs[["run_id", "regime"]], on="run_id")
+    outside = accounts[(accounts["regime"] == "out") & (accounts["city"] == 1)]
+    assert not outside["in_platform"].any() and not outside["in_fund"].any()
+    assert (outside[["fund_in", "fund_out"]] == 0).all().all()
+    assert accounts.loc[accounts["regime"] == "coordinated", "in_fund"].all()
+    from sim.report import build, to_html, to_markdown
+
+    doc = build(res, "en")
+    md = to_markdown(doc)
+    assert "What staying out costs, against Coordinated" in md
+    assert "| City 1 | " in md and " † |" in md
+    assert "C1 &lt;out&gt;" in to_html(doc) and "C1 <out>" not in to_html(doc)
+    zh = to_markdown(build(res, "zh"))
+    assert "不参与的代价" in zh and "信息平台、补偿基金" in zh
