@@ -126,6 +126,7 @@ class City(mesa.Agent):
         at = report_step + m.hours_to_steps(m.p["info.partner_hours"])
         threshold = m.p["trust.partner_threshold"]
         holds = m.partners[i] & (m.trust[i] >= threshold) & (m.trust[:, i] >= threshold)
+        incident.told = holds if incident.told is None else incident.told | holds
         m.warn_cities(incident, at, only=np.flatnonzero(holds), by=i, how="partners")
 
     def receive_warning(self, incident: Incident, step: int, by: int | str | None = None,

@@ -134,6 +134,7 @@ class Incident:
     stake: float = 0.0  # expected loss still to come at the effort in force
     external_weight: float = 0.0  # weight the origin gave others' losses at its last decision
     index: int = -1  # position in model.incidents (the event log refers to it)
+    told: np.ndarray | None = None  # partners the origin warned directly (spontaneous)
 
     def __post_init__(self) -> None:
         self.informed = np.full(self.n, NEVER, dtype=np.int64)

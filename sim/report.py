@@ -718,12 +718,22 @@ def _figures(results: Results, lang: str) -> list[tuple[str, Path]]:
 
 # --- rendering --------------------------------------------------------------------------------
 def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    return _md(str(text)).replace("|", "\\|").replace("\n", " ")
+
+
+def _md(text: str) -> str:
+    """Markdown text with raw HTML neutralised outside `code` spans: a label or description
+    holding `<script>` shows as text in any Markdown viewer instead of running."""
+    parts = str(text).split("`")
+    return "`".join(p if k % 2 else p.replace("&", "&amp;").replace("<", "&lt;")
+                    .replace(">", "&gt;") for k, p in enumerate(parts))
 
 
 def to_markdown(doc: Doc) -> str:
     out: list[str] = []
     for kind, *args in doc.blocks:
+        args = [_md(a) if isinstance(a, str) else
+                [_md(x) for x in a] if kind == "ul" else a for a in args]
         if kind == "h1":
             out += [f"# {args[0]}", ""]
         elif kind == "h2":

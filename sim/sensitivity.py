@@ -29,7 +29,6 @@ chart. See docs/sensitivity.md.
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from sim import safeio
 from sim.analysis import BOOTSTRAP_SEED, outcome_columns
 
 if TYPE_CHECKING:
@@ -301,9 +301,9 @@ def write(results: Results) -> list[Path]:
     if not design:
         return []
     path = results.path / TABLE
-    tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-    of(results).to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    table = of(results)  # UTF-8 with a byte-order mark, like the other tables (Excel)
+    safeio.atomic_write(path, lambda fh: table.to_csv(fh, index=False, encoding="utf-8-sig"),
+                        root=results.path)
     return [path]
 
 
@@ -380,10 +380,10 @@ def _signs(mu: pd.Series, mu_star: pd.Series) -> list[str]:
 
 
 def _tick(path: str, ranges: pd.DataFrame, lang: str) -> str:
-    """The parameter and, on a second line, the range it was varied over with its unit:
-    'info.relay_hours' / '0.5–24 (h)' (param_label() if the range is not numeric)."""
+    """The parameter in words and, on a second line, the range it was varied over with its
+    unit: 'info relay' / '0.5–24 (h)' (param_label() if the range is not numeric)."""
     from sim.params import BY_PATH
-    from sim.plots import UNIT_ZH, param_label
+    from sim.plots import UNIT_ZH, param_label, param_name
 
     label = param_label(path, lang)
     p = BY_PATH.get(path)
@@ -396,7 +396,8 @@ def _tick(path: str, ranges: pd.DataFrame, lang: str) -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return label
     units_zh = {**UNIT_ZH_MORE, **UNIT_ZH}
-    name, unit = (p.zh, units_zh.get(p.unit, p.unit)) if lang == "zh" else (path, p.unit)
+    name = param_name(path, lang)
+    unit = units_zh.get(p.unit, p.unit) if lang == "zh" else p.unit
     if unit:
         unit = f"（{unit}）" if lang == "zh" else f" ({unit})"
     return f"{name}\n{lo:g}–{hi:g}{unit}"

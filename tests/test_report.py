@@ -133,3 +133,14 @@ def test_csv_tables_open_in_excel_with_chinese(sign_study):
     res, _ = sign_study
     for name in ("runs.csv", "summary.csv", "differences.csv"):
         assert (res.path / name).read_bytes().startswith(b"\xef\xbb\xbf"), name
+
+
+def test_markdown_report_neutralises_html_in_user_strings():
+    from sim.report import Doc, to_markdown
+
+    doc = Doc()
+    doc.add("p", 'Regime <script>alert(1)</script> & `code <kept>`')
+    doc.add("table", ["a"], [["<b>x</b>"]], set())
+    md = to_markdown(doc)
+    assert "<script>" not in md and "&lt;script&gt;" in md and "&amp;" in md
+    assert "`code <kept>`" in md and "&lt;b&gt;x&lt;/b&gt;" in md

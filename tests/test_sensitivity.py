@@ -15,7 +15,6 @@ from PIL import Image
 
 from sim import plots, sensitivity
 from sim.cli import main
-from sim.params import BY_PATH
 from sim.scenario import ScenarioError, load
 from sim.study import merge_results, run_study
 
@@ -308,9 +307,12 @@ def test_the_chart_orders_parameters_by_mu_star_and_says_what_it_shows(tiny):
             fig = plots.render("sensitivity", tiny, lang)
             with plt.rc_context(plots.rc(lang)):
                 fig.canvas.draw()
-        names = [p if lang == "en" else BY_PATH[p].zh for p in table["parameter"]]
+        names = [plots.param_name(p, lang) for p in table["parameter"]]
+        assert names[0] != table["parameter"].iloc[0]  # in words, not the dotted path
         ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-        assert [t.split("\n")[0] for t in ticks] == names  # most influential on top
+        glue = " " if lang == "en" else ""
+        # most influential on top; the name may wrap, the range is the last line
+        assert [glue.join(t.split("\n")[:-1]) for t in ticks] == names
         relay = ticks[list(table["parameter"]).index("info.relay_hours")]
         assert relay.split("\n")[-1] == ("0.5–24 (h)" if lang == "en" else "0.5–24（小时）")
         texts = " ".join(t.get_text() for t in fig.findobj(Text) if t.get_visible())

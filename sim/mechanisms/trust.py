@@ -51,9 +51,16 @@ def mean_trust(m: RiskModel) -> float:
 
 def observe_promises(m: RiskModel, inc: Incident, duties: dict[int, bool]) -> None:
     """The origin's promise (report honestly and on time; keep its duty if it had one) is seen
-    by every city; an affected city's assist duty by the origin."""
-    origin_kept = not inc.concealed and (inc.origin_coop or not inc.origin_duty)
-    update_trust(m, np.arange(m.n), inc.origin, origin_kept, inc)
+    by every city; an affected city's assist duty by the origin. Partners the origin warned
+    directly at detection were told on time, whatever it reported upward: to them only its
+    duty counts."""
+    duty_kept = inc.origin_coop or not inc.origin_duty
+    origin_kept = not inc.concealed and duty_kept
+    if inc.told is None or origin_kept == duty_kept:
+        update_trust(m, np.arange(m.n), inc.origin, origin_kept, inc)
+    else:
+        update_trust(m, np.flatnonzero(~inc.told), inc.origin, origin_kept, inc)
+        update_trust(m, np.flatnonzero(inc.told), inc.origin, duty_kept, inc)
     for j, kept in duties.items():
         if j != inc.origin:
             update_trust(m, np.array([inc.origin]), j, kept, inc)
