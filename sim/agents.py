@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim import events
 from sim.mechanisms import evaluation, learning
 from sim.mechanisms.accountability import detection_prob
 from sim.mechanisms.common import NEVER
@@ -56,7 +57,7 @@ class City(mesa.Agent):
             return detected_step
         incident.concealed = True
         incident.silent = silent
-        if incident.u_audit[self.idx] < detection_prob(p):
+        if incident.u_audit[self.idx] < detection_prob(p, bool(m.in_supervision[self.idx])):
             incident.sanction = p["accountability.penalty"]
         return NEVER if silent else detected_step + m.hours_to_steps(delay)
 
@@ -85,7 +86,8 @@ class City(mesa.Agent):
         """
         p = self.model.p
         safety = self.model.safety_weight[self.idx]
-        share = own_cost_share(p)
+        share = own_cost_share(p, bool(self.model.in_fund[self.idx]),
+                               bool(self.model.in_list[self.idx]))
         own = safety * spared[:, self.idx] - share * plan_cost
         # Costs others carry count with the same weight as others' losses, so an origin that
         # answers for the region (w = 1) is not pushed past the regional optimum.
@@ -125,9 +127,10 @@ class City(mesa.Agent):
         threshold = m.p["trust.partner_threshold"]
         holds = m.partners[i] & (m.trust[i] >= threshold) & (m.trust[:, i] >= threshold)
         incident.told = holds if incident.told is None else incident.told | holds
-        m.warn_cities(incident, at, only=np.flatnonzero(holds))
+        m.warn_cities(incident, at, only=np.flatnonzero(holds), by=i, how="partners")
 
-    def receive_warning(self, incident: Incident, step: int) -> None:
+    def receive_warning(self, incident: Incident, step: int, by: int | str | None = None,
+                        how: str = "") -> None:
         """Note the first time this city learns of the incident; it is ready after activation.
         A warning about a city it distrusts is acted on later (信任机制), and a city that has
         not been hit for a long time is slow to believe it (侥幸心理)."""
@@ -139,6 +142,13 @@ class City(mesa.Agent):
                 hours += (1.0 - m.trust[i, incident.origin]) * m.p["trust.delay_hours"]
             incident.informed[i] = step
             incident.ready[i] = step + m.hours_to_steps(hours)
+            if m.record_events:
+                key = (incident.index, i)
+                events.replace(m, (*key, "warned"), events.record(
+                    m, step, "warned", i if by is None else by, i, incident, detail=how))
+                events.replace(m, (*key, "activated"), events.record(
+                    m, int(incident.ready[i]), "activated", i, inc=incident,
+                    amount=hours, detail=f"after {hours:.3g} h"))
 
 
 class CoordinatingBody(mesa.Agent):
@@ -157,12 +167,26 @@ class CoordinatingBody(mesa.Agent):
         m = self.model
         incident.escalated_step = step
         incident.central_step = step + m.hours_to_steps(m.p["escalation.delay_hours"])
+        if m.record_events:
+            events.record(m, step, "escalation", "body", inc=incident, amount=incident.stake,
+                          detail="expected loss to come beyond the body's capacity")
 
     def relay(self, incident: Incident, report_step: int) -> None:
-        """Warn every city through the platform after its latency."""
+        """Warn every member of the platform after its latency; cities outside it hear of it
+        up and down the hierarchy (participation.outside_relay_hours)."""
         m = self.model
-        m.warn_cities(incident, report_step + m.hours_to_steps(
-            m.p["info.relay_hours"] * self.speed()))
+        at = report_step + m.hours_to_steps(m.p["info.relay_hours"] * self.speed())
+        if m.record_events:
+            events.record(m, report_step, "relayed", "body", inc=incident, detail="platform")
+        if m.in_platform.all():
+            m.warn_cities(incident, at, by="body", how="platform")
+        else:
+            m.warn_cities(incident, at, only=np.flatnonzero(m.in_platform), by="body",
+                          how="platform")
+            m.warn_cities(incident, report_step + m.hours_to_steps(
+                m.p["participation.outside_relay_hours"]),
+                only=np.flatnonzero(~m.in_platform), by="centre",
+                how="hierarchy (outside the platform)")
         m.dispatch_reserve(incident, report_step, self.speed())
 
     def evaluate(self, incident: Incident, duties: dict[int, bool]) -> dict[int, float]:
@@ -181,7 +205,9 @@ class CentralGovernment(mesa.Agent):
         """Unified command: effort is sized for the whole region with the centre's resources,
         and every city is warned."""
         m = self.model
-        m.warn_cities(incident, step)
+        if m.record_events:
+            events.record(m, step, "central_command", "centre", inc=incident)
+        m.warn_cities(incident, step, by="centre", how="unified command")
         incident.central_command = True
         incident.next_decision = step  # re-decide source control now
 
@@ -189,5 +215,8 @@ class CentralGovernment(mesa.Agent):
         """Pass an upward report back down the hierarchy to every city (up, then down); the
         superior dispatches its own reserve."""
         m = self.model
-        m.warn_cities(incident, report_step + m.hours_to_steps(m.p["info.relay_hours"]))
+        if m.record_events:
+            events.record(m, report_step, "relayed", "centre", inc=incident, detail="hierarchy")
+        m.warn_cities(incident, report_step + m.hours_to_steps(m.p["info.relay_hours"]),
+                      by="centre", how="hierarchy")
         m.dispatch_reserve(incident, report_step)

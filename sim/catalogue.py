@@ -44,7 +44,8 @@ def describe() -> str:
         rng = ("{" + ", ".join(p.choices) + "}") if p.choices else (
             f"[{_fmt(p.low)}, {_fmt(p.high)}]" if p.low is not None else "")
         unit = f" {p.unit}" if p.unit else ""
-        out.append(f"    {p.path} = {_fmt(p.default)} {rng}{unit}: {p.doc} {p.zh} "
+        shown = "all" if p.kind == "members" else _fmt(p.default)
+        out.append(f"    {p.path} = {shown} {rng}{unit}: {p.doc} {p.zh} "
                    f"{{{source_of(p.path)}}}")
     out += ["", "OUTCOMES (one column per run)"]
     for name, (unit, doc, zh) in OUTCOMES.items():
@@ -82,7 +83,8 @@ def markdown() -> str:
                     "|---|---|---|---|---|---|---|"]
         rng = (", ".join(p.choices) if p.choices else
                f"[{_fmt(p.low)}, {_fmt(p.high)}]" if p.low is not None else p.expected())
-        default = _fmt(p.default) if p.default not in ("", [], {}) else "(none)"
+        default = ("all" if p.kind == "members" else  # {} = every city takes part
+                   _fmt(p.default) if p.default not in ("", [], {}) else "(none)")
         out.append(f"| `{p.path}` | {default} | {rng} | {p.unit} | {p.doc} | {p.zh} | "
                    f"{source_of(p.path)} |")
     out += ["", "## Outcomes (one column per run)", "", "| name | unit | meaning | 中文 |",

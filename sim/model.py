@@ -16,7 +16,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import metrics
+from sim import events, metrics
 from sim.agents import CentralGovernment, City, CoordinatingBody
 from sim.hazards.events import EventSpec, schedule
 from sim.hazards.kinds import KINDS, Epidemic, Hazard, World
@@ -26,6 +26,7 @@ from sim.mechanisms import (
     escalation,
     evaluation,
     learning,
+    participation,
     preparedness,
     reserve,
     responsibility,
@@ -39,6 +40,8 @@ from sim.regions import build_region
 
 SERIES = ("intensity_total", "loss_step", "cities_warned", "cities_reached", "incidents_live",
           "mean_trust", "cooperation", "compensation_paid")
+# What the DataCollector collects at every step (cheap: the step's series row), by position.
+STEP_REPORTERS = tuple(enumerate(SERIES))
 # Per-city money and loss at the end of a run (100 million CNY), in net_burden's terms.
 ACCOUNTS = ("loss", "source_control_cost", "assist_cost", "fund_in", "fund_out", "sanctions",
             "evaluation", "bilateral", "net_burden")
@@ -53,6 +56,24 @@ def _seed_sequence(rng: Any) -> np.random.SeedSequence:
     if isinstance(rng, np.random.Generator):
         return np.random.SeedSequence(int(rng.integers(2**63)))
     return np.random.SeedSequence(rng)
+
+
+class Collector(mesa.DataCollector):
+    """Mesa's DataCollector with a column for every outcome (sim.metrics.OUTCOMES) besides
+    the step reporters: NaN in every row but the last of a finished run, where RiskModel puts
+    the run's outcomes. So every row has the same columns whether the run ended or not, and
+    collecting costs no outcome computation."""
+
+    def __init__(self, model_reporters: dict):
+        super().__init__(model_reporters=model_reporters)
+        self._outcome_columns = [name for name in metrics.OUTCOMES if name not in model_reporters]
+        for name in self._outcome_columns:
+            self.model_vars[name] = []
+
+    def collect(self, model) -> None:
+        super().collect(model)
+        for name in self._outcome_columns:
+            self.model_vars[name].append(math.nan)
 
 
 @dataclass
@@ -112,6 +133,7 @@ class Incident:
     optimum_cost: float = 0.0  # summed plan cost of the regional optimum (a weight)
     stake: float = 0.0  # expected loss still to come at the effort in force
     external_weight: float = 0.0  # weight the origin gave others' losses at its last decision
+    index: int = -1  # position in model.incidents (the event log refers to it)
     told: np.ndarray | None = None  # partners the origin warned directly (spontaneous)
 
     def __post_init__(self) -> None:
@@ -138,10 +160,18 @@ class RiskModel(mesa.Model):
     them. `rng` may be an int, a `numpy.random.SeedSequence` or a Generator. It is split into
     independent streams (hazards, sensing, behaviour) so that every regime compared on the same
     seed faces the same incidents and the same detection luck (common random numbers).
+
+    `record_events=True` keeps the event log in `model.events` (sim.events: step, hour,
+    event, actor, target, incident, amount, detail). The DataCollector collects the cheap
+    reporters of STEP_REPORTERS at every step and the outcomes (sim.metrics.OUTCOMES) once,
+    when the run ends (NaN in earlier rows), so `mesa.batch_run` gives a row per step with
+    `data_collection_period=1` and a row per run with -1; `collect_steps=False` (the study
+    engine, which keeps its own series) collects only at the end.
     """
 
     def __init__(self, regime: str = "coordinated", params: dict[str, Any] | None = None,
                  rng: Any = None, record_series: bool = True, record_cities: bool = False,
+                 record_events: bool = False, collect_steps: bool = True,
                  **overrides: Any):
         hazard_ss, sensing_ss, behaviour_ss = _seed_sequence(rng).spawn(3)
         super().__init__(rng=np.random.default_rng(behaviour_ss))
@@ -157,6 +187,17 @@ class RiskModel(mesa.Model):
         self.n_steps = max(1, math.ceil(p["time.horizon_days"] * 24 / self.step_hours))
         self.region = region = build_region(p, self.hazard_rng)
         n = self.n = region.n
+        # Who takes part in which mechanism (参与); everyone unless the scenario says otherwise.
+        self.members = participation.masks(p, region)
+        self.in_platform = self.members["platform"]
+        self.in_fund = self.members["fund"]
+        self.in_list = self.members["responsibility"]
+        self.in_partners = self.members["partners"]
+        self.in_supervision = self.members["supervision"]
+        self.everyone_in = all(mask.all() for mask in self.members.values())
+        self.record_events = record_events
+        self.events: list[dict] = []
+        self._event_slots: dict[tuple, dict] = {}
 
         # Agents (Mesa 3.5: creating an Agent registers it in model.agents).
         self.cities = [City(self, i, region.ids[i], region.names_en[i], region.names_zh[i])
@@ -201,7 +242,8 @@ class RiskModel(mesa.Model):
         # Each city's propensity to fulfil its duties and its belief in being found out when
         # it hides a report (学习机制 adapts both across incidents).
         self.cooperation = np.full(n, p["learning.initial_cooperation"])
-        self.audit_belief = np.full(n, detection_prob(p))
+        self.audit_belief = np.where(self.in_supervision, detection_prob(p),
+                                     detection_prob(p, peer=False))
         self.duties = [0, 0]  # duties kept, duties owed (cooperation rate)
         self.last_hit = np.full(n, -np.inf)  # step of each city's last loss (侥幸心理)
         # Help between cities (学习机制 credits reciprocity with it), discounted over
@@ -230,9 +272,10 @@ class RiskModel(mesa.Model):
         # Per-city intensity and loss per step, for maps and timelines of single runs.
         self.city_series = (np.zeros((self.n_steps, n, 2), dtype=np.float32) if record_cities
                             else None)
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: (lambda m, k=name: m.outcomes()[k])
-                             for name in metrics.OUTCOMES})
+        self.collect_steps = collect_steps
+        self._row: tuple = (0.0,) * len(SERIES)  # this step's series values
+        self.datacollector = Collector(
+            model_reporters={name: (lambda m, k=k: m._row[k]) for k, name in STEP_REPORTERS})
         self._outcomes: dict[str, float] | None = None
         self._loss_step = 0.0
         self._partners: np.ndarray | None = None
@@ -244,9 +287,11 @@ class RiskModel(mesa.Model):
 
     # The mechanisms live in sim/mechanisms/, one module per mechanism of the article; these
     # are the ones agents, metrics and users call on the model.
-    def warn_cities(self, incident: Incident, at_step: int, only=None) -> None:
-        """Cities (all, or the indices in `only`) learn of the incident at `at_step`."""
-        communication.warn_cities(self, incident, at_step, only)
+    def warn_cities(self, incident: Incident, at_step: int, only=None,
+                    by: int | str | None = None, how: str = "") -> None:
+        """Cities (all, or the indices in `only`) learn of the incident at `at_step` (from
+        `by`, by route `how`: for the event log)."""
+        communication.warn_cities(self, incident, at_step, only, by, how)
 
     @property
     def partners(self) -> np.ndarray:
@@ -298,8 +343,10 @@ class RiskModel(mesa.Model):
         if self.p["compensation.bilateral"] and (
                 (t + 1) % self.steps_per_year == 0 or t + 1 >= self.n_steps):
             compensation.settle_bilateral(self, t)  # 10. the Xin'an rule
-        if self.series is not None:
-            self.series[t] = self._series_row(t, live)
+        if self.series is not None or self.collect_steps:
+            self._row = self._series_row(t, live)
+            if self.series is not None:
+                self.series[t] = self._row
         if self.city_series is not None and live:
             self.city_series[t, :, 0] = self.intensity
             self.city_series[t, :, 1] = self._city_loss
@@ -308,7 +355,17 @@ class RiskModel(mesa.Model):
                 if inc.live:  # still going at the horizon: pay what was held until now
                     compensation.pay_control(self, inc)
             self.running = False
+        if self.collect_steps or not self.running:
             self.datacollector.collect(self)
+        if not self.running:
+            self._collect_outcomes()
+
+    def _collect_outcomes(self) -> None:
+        """The run's outcomes, once, in the DataCollector's last row (NaN in earlier rows)."""
+        out = self.outcomes()
+        for name, column in self.datacollector.model_vars.items():
+            if name in out:
+                column[-1] = out[name]
 
     def start_incidents(self, t: int) -> None:
         """1a. New events start (scripted, or drawn from rates)."""
@@ -329,7 +386,11 @@ class RiskModel(mesa.Model):
             inc.u_coop = draws.random(self.n)
             inc.u_lenient = draws.random((self.n, 3))
             inc.origin_coop = self.cities[spec.origin].will_cooperate(inc.u_coop[spec.origin])
+            inc.index = len(self.incidents)
             self.incidents.append(inc)
+            if self.record_events:
+                events.record(self, t, "started", spec.origin, inc=inc, amount=spec.magnitude,
+                              detail=spec.kind)
 
     def move_hazard(self, inc: Incident) -> None:
         """1b. The hazard evolves locally and travels along its channel."""
@@ -380,9 +441,18 @@ class RiskModel(mesa.Model):
         self.duties[1] += len(duties)
         for city, money in evaluation.assess(self.p, inc, duties).items():
             self.evaluation[city] += money
+            if self.record_events:
+                events.record(self, self.t, "evaluation", "centre", city, inc, money,
+                              self.p["evaluation.assessor"])
+        if self.record_events:
+            for city, kept in duties.items():
+                events.record(self, self.t, "duty_kept" if kept else "duty_shirked", city,
+                              inc=inc, amount=costs[city])
         learning.learn_from_duties(self, inc, duties, costs)
         trust.observe_promises(self, inc, duties)
         compensation.mark_breaches(self, inc)
+        if self.record_events:
+            events.record(self, self.t, "ended", inc.origin, inc=inc, amount=inc.loss.sum())
 
     def _series_row(self, t: int, live: list[Incident]) -> tuple:
         """Cities warned of / reached by at least one live incident (each city counted once)."""

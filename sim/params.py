@@ -19,7 +19,8 @@ class Param:
 
     path: str
     default: Any
-    kind: str  # "float" | "int" | "bool" | "choice" | "str" | "city" | "events" | "rates"
+    kind: str  # "float" | "int" | "bool" | "choice" | "str" | "city" | "events" | "rates" |
+    # "overrides" | "members" (who takes part in a mechanism) | "groups" (named city groups)
     doc: str
     zh: str = ""
     unit: str = ""
@@ -47,6 +48,11 @@ class Param:
             return "a mapping of hazard kind to a rate >= 0, or to {tier: rate}"
         if self.kind == "overrides":
             return "a mapping of city id to {monitoring_prob, activation_hours, protection}"
+        if self.kind == "members":
+            return ("all, none, a list of cities or groups, {only: [...]} or "
+                    "{exclude: [...]}")
+        if self.kind == "groups":
+            return "a mapping of group name to a list of cities, e.g. {hebei: [baoding, ...]}"
         rng = ""
         if self.low is not None and self.high is not None:
             rng = f" in [{self.low:g}, {self.high:g}]"
@@ -84,6 +90,10 @@ class Param:
             return _rates(value)
         if self.kind == "overrides":
             return _overrides(value)
+        if self.kind == "members":
+            return _members(value)
+        if self.kind == "groups":
+            return _groups(value)
         if isinstance(value, bool) or not isinstance(value, int | float | str):
             raise ValueError(f"expected {self.expected()}, found {value!r}")
         try:
@@ -180,6 +190,69 @@ def _overrides(value: Any) -> dict:
                 raise ValueError(f"{city}.{key}: expected a number in [{low:g}, {high:g}], "
                                  f"found {v!r}")
         out[str(city)] = {k: float(v) for k, v in settings.items()}
+    return out
+
+
+MEMBER_KEYS = ("only", "exclude")
+
+
+def _names(value: Any, at: str) -> list[str]:
+    """A list of city ids, names, indices or group names (checked against the region later)."""
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        value = [value]
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"{at}: expected a list of cities or groups, found {value!r}"
+                         if at else f"expected a list of cities or groups, found {value!r}")
+    out = []
+    for i, name in enumerate(value):
+        if isinstance(name, bool) or not isinstance(name, str | int) or name == "" or (
+                isinstance(name, int) and name < 0):
+            raise ValueError(f"{at}[{i}]: expected a city (id, English or Chinese name, "
+                             f"index) or a group name, found {name!r}")
+        out.append(str(name))
+    return out
+
+
+def _members(value: Any) -> dict[str, list[str]]:
+    """Who takes part in a mechanism: {} = every city, {only: [...]} or {exclude: [...]}.
+    Accepts all, none, a plain list (= only) and the two mappings."""
+    if value is None or value == "all" or value == {}:
+        return {}
+    if value == "none":
+        return {"only": []}
+    if isinstance(value, list | tuple):
+        return {"only": _names(value, "")}
+    if not isinstance(value, dict):
+        raise ValueError(f"expected all, none, a list of cities, {{only: [...]}} or "
+                         f"{{exclude: [...]}}, found {value!r}")
+    for key in value:
+        if key not in MEMBER_KEYS:
+            raise ValueError(f"{key}: unknown key{suggest(str(key), MEMBER_KEYS)}; expected "
+                             "only or exclude")
+    if len(value) > 1:
+        raise ValueError("give only or exclude, not both")
+    key = next(iter(value))
+    return {key: _names(value[key], f"{key}")}
+
+
+GROUP_RE = r"[^\W\d][\w-]{0,63}"
+
+
+def _groups(value: Any) -> dict[str, list[str]]:
+    """Named groups of cities, {name: [cities]}, usable wherever participation lists cities."""
+    import re
+
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of group name to a list of cities, found "
+                         f"{value!r}")
+    out = {}
+    for name, cities in value.items():
+        if not isinstance(name, str) or not re.fullmatch(GROUP_RE, name):
+            raise ValueError(f"expected a group name (letters, digits, _ or -, starting with "
+                             f"a letter), found {name!r}")
+        out[name] = _names(cities, f"{name}")
     return out
 
 
@@ -558,6 +631,37 @@ PARAMS: tuple[Param, ...] = (
     _P("compensation.bilateral_amount", 1.0, "float",
        "Yearly transfer per river border under the bilateral rule.", "横向补偿额",
        "100 million CNY", 0.0, 1e6),
+    # --- participation: who takes part in which mechanism (参与) ---------------------------
+    _P("participation.groups", {}, "groups",
+       "Named groups of cities, e.g. {hebei: [shijiazhuang, baoding, ...]}, usable in every "
+       "participation list below.", "城市分组"),
+    _P("participation.coordination", {}, "members",
+       "Cities that take part in coordination at all: a city outside it is outside every "
+       "mechanism below (a mixed regime: coordinated among members, territorial for the "
+       "rest). all (default), none, a list, {only: [...]} or {exclude: [...]}; each mechanism "
+       "below is limited further by its own list.", "参与协同的城市"),
+    _P("participation.platform", {}, "members",
+       "Members of the shared information platform (信息平台): the body relays a report to "
+       "members only; a non-member hears of an incident up and down the hierarchy (after "
+       "participation.outside_relay_hours), from partners or when it arrives, and its own "
+       "reports go up the hierarchy.", "信息平台成员"),
+    _P("participation.fund", {}, "members",
+       "Members of the regional compensation fund (区域间共补): only members pay in and only "
+       "members are refunded.", "补偿基金成员"),
+    _P("participation.responsibility", {}, "members",
+       "Cities on the responsibility list (责任清单): an origin on it owes the members "
+       "source control for their losses, members assist a member origin; duties to and from "
+       "cities off the list follow territorial rules (none).", "责任清单覆盖城市"),
+    _P("participation.partners", {}, "members",
+       "Cities that take part in partnerships (spontaneous cooperation): a partnership needs "
+       "both cities in.", "伙伴合作城市"),
+    _P("participation.supervision", {}, "members",
+       "Cities under horizontal (peer) supervision (横向监督): outside it only the superior's "
+       "audit can find out a late report or a shirked duty.", "横向监督覆盖城市"),
+    _P("participation.outside_relay_hours", 24.0, "float",
+       "Time for a report to go up and down the hierarchy between the platform and a city "
+       "outside it (a non-member's report, a warning to a non-member).", "平台外信息传递时间",
+       "h", 0.0, 2000),
 )
 
 BY_PATH: dict[str, Param] = {p.path: p for p in PARAMS}

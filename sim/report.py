@@ -433,6 +433,11 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
     # an incident replay: the model's timeline against the documented record (sim/replay.py)
     replay.add_section(doc, results, lang)
 
+    # per-city accounts when some city stays out of a mechanism (participation.*)
+    add_city_section(doc, results, lang, ci)
+    # the event log of the incident the incident charts follow (record: {events: true})
+    add_event_section(doc, results, lang)
+
     # figures
     figures = _figures(results, lang)
     if figures:
@@ -446,6 +451,241 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
                                                                    replay.FILE)
                      if (results.path / f).exists())))
     return doc
+
+
+# --- per-city participation and accounts ------------------------------------------------------
+MEMBERSHIP = ("platform", "fund", "responsibility", "partners", "supervision")
+CITY_TEXT = {
+    "en": {
+        "h2": "Per-city accounts and participation",
+        "intro": "Net burden per city (loss + source control + assistance + fund contributions "
+                 "+ sanctions - fund payouts - assessment rewards + bilateral transfers paid; "
+                 "100 million CNY), mean over {n} runs per regime. Cities marked † stay out of "
+                 "a mechanism in that regime: {list}.",
+        "city": "City", "out": "{city} out of {what}",
+        "cost_h3": "What staying out costs, against {base}",
+        "cost_note": "Paired over runs with the same seed and sweep point (common random "
+                     "numbers): mean [95% CI] of the change in net burden of the cities that "
+                     "stay out, of every other city together, and in the region's total loss "
+                     "(100 million CNY; positive = worse than {base}).",
+        "who": "Regime (who stays out)", "self": "Cities out: net burden",
+        "others": "Everyone else: net burden", "total": "Total loss",
+        "names": {"platform": "the platform", "fund": "the fund",
+                  "responsibility": "the responsibility list", "partners": "partnerships",
+                  "supervision": "peer supervision"},
+        "and": " and ", "sep": "; ",
+    },
+    "zh": {
+        "h2": "各城市账户与参与情况",
+        "intro": "各城市净负担（损失 + 源头控制 + 协助 + 基金缴费 + 问责处罚 − 基金补偿 − "
+                 "评估奖励 + 支付的横向补偿；亿元），每种治理模式{n}次运行的均值。标 † 的城市在该"
+                 "治理模式中不参与某一机制：{list}。",
+        "city": "城市", "out": "{city}不参与{what}",
+        "cost_h3": "不参与的代价（相对于{base}）",
+        "cost_note": "按相同随机种子、相同参数点逐次配对（共同随机数）：不参与城市的净负担、"
+                     "其他所有城市净负担之和、区域总损失的变化，均值［95%置信区间］"
+                     "（亿元；正值表示比{base}更差）。",
+        "who": "治理模式（不参与者）", "self": "不参与城市：净负担",
+        "others": "其他城市：净负担", "total": "总损失",
+        "names": {"platform": "信息平台", "fund": "补偿基金", "responsibility": "责任清单",
+                  "partners": "伙伴合作", "supervision": "横向监督"},
+        "and": "、", "sep": "；",
+    },
+}
+
+
+def _outside(accounts: pd.DataFrame) -> dict[tuple[str, int], list[str]]:
+    """(regime, city) -> the mechanisms the city stays out of (in replication 0's runs)."""
+    cols = [c for c in (f"in_{m}" for m in MEMBERSHIP) if c in accounts]
+    out: dict[tuple[str, int], list[str]] = {}
+    if not cols:
+        return out
+    first = accounts.drop_duplicates(["regime", "city"])
+    for _, row in first.iterrows():
+        missing = [c[3:] for c in cols if not bool(row[c])]
+        if missing:
+            out[(row["regime"], int(row["city"]))] = missing
+    return out
+
+
+def add_city_section(doc: Doc, results: Results, lang: str, ci: str = "t") -> None:
+    """Per-city net burden by regime, marking the cities that stay out of a mechanism, and
+    what staying out costs them and the others (only for studies where some city stays out
+    of something: participation.*)."""
+    accounts = getattr(results, "accounts", None)
+    if accounts is None or "in_platform" not in accounts:
+        return
+    runs = results.runs
+    keys = ["run_id", "regime"] + [c for c in ("point", "replication") if c in runs]
+    data = accounts.merge(runs[keys], on="run_id")
+    outside = _outside(data)
+    if not outside:
+        return
+    t, tt = CITY_TEXT[lang], TEXT[lang]
+    style = plots.Style(results.manifest["scenario"]["regimes"], lang)
+    regimes = style.present(runs)
+    names = data.drop_duplicates("city").set_index("city")["name_zh" if lang == "zh"
+                                                          else "name_en"]
+    doc.add("h2", t["h2"])
+    means = data.groupby(["regime", "city"])["net_burden"].mean()
+    listed = []
+    for (regime, city), what in outside.items():
+        listed.append(f"{style.label(regime)}{tt['colon']}" + t["out"].format(
+            city=names[city], what=t["and"].join(t["names"][w] for w in what)))
+    doc.add("p", t["intro"].format(n=_count(runs.groupby("regime").size()),
+                                   list=t["sep"].join(listed)))
+    rows = []
+    for city in sorted(names.index):
+        row = [str(names[city])]
+        for regime in regimes:
+            mark = " †" if (regime, city) in outside else ""
+            value = means.get((regime, city), math.nan)
+            row.append(number(value) + mark)
+        rows.append(row)
+    doc.add("table", [t["city"], *[style.label(r) for r in regimes]], rows,
+            list(range(1, len(regimes) + 1)))
+    base = results.baseline
+    pair = [c for c in ("point", "replication") if c in data]
+    if not pair:
+        return
+    rows = []
+    total = runs.set_index(["regime", *pair])["total_loss"]
+    for regime in regimes:
+        if regime == base:
+            continue
+        out_here = sorted(c for (r, c), _w in outside.items() if r == regime
+                          and (base, c) not in outside)
+        if not out_here:
+            continue
+        burden = data.assign(out=data["city"].isin(out_here)).groupby(
+            ["regime", *pair, "out"])["net_burden"].sum().unstack("out")
+        if regime not in burden.index.get_level_values(0) or base not in \
+                burden.index.get_level_values(0):
+            continue
+        mine, ref = burden.loc[regime], burden.loc[base]
+        both = mine.index.intersection(ref.index)
+        d_out = (mine.loc[both, True] - ref.loc[both, True]).to_numpy(dtype=float)
+        d_rest = (mine.loc[both, False] - ref.loc[both, False]).to_numpy(dtype=float)
+        d_total = (total.loc[regime].loc[both] - total.loc[base].loc[both]).to_numpy(
+            dtype=float)
+        who = t["and"].join(str(names[c]) for c in out_here)
+        rows.append([style.label(regime) + tt["paren"].format(who),
+                     *(mean_ci_text(*analysis.mean_ci(d, ci)) for d in (d_out, d_rest,
+                                                                         d_total)),
+                     str(len(both))])
+    if rows:
+        doc.add("h3", t["cost_h3"].format(base=style.label(base)))
+        doc.add("table", [t["who"], t["self"], t["others"], t["total"], tt["pairs"]], rows,
+                [1, 2, 3, 4])
+        doc.add("note", t["cost_note"].format(base=style.label(base)))
+
+
+# --- the event log of the chosen incident -----------------------------------------------------
+EVENT_TEXT = {
+    "en": {
+        "h2": "Event log of one incident",
+        "intro": "{what}. Who did what, and when (hours since the incident started), in "
+                 "replication 0 of each regime (record: {{events: true}}; every event is in "
+                 "`sim.open_results(...).events`).",
+        "counts": "Events by kind: how many, and the hours of the first and the last",
+        "event": "Event",
+        "cell": "{n} ({h} h)",
+        "timeline": "Decisions in the {regime} run",
+        "when": "Hour", "actor": "Actor", "target": "Target", "amount": "Amount",
+        "detail": "Detail", "more": "{k} more decisions are in the events table.",
+        "body": "coordinating body", "centre": "centre",
+    },
+    "zh": {
+        "h2": "单个事件的事件日志",
+        "intro": "{what}。各治理模式第0次重复运行中，谁在何时（事件开始后的小时数）做了什么"
+                 "（record: {{events: true}}；全部事件见 `sim.open_results(...).events`）。",
+        "counts": "各类事件：次数，以及最早与最晚一次的时间", "event": "事件",
+        "cell": "{n}（第{h}小时）",
+        "timeline": "{regime}运行中的决策",
+        "when": "小时", "actor": "行动者", "target": "对象", "amount": "数额",
+        "detail": "说明", "more": "另有{k}条决策见事件表。",
+        "body": "协调机构", "centre": "中央",
+    },
+}
+# Per-city messages and states are counted, not listed, in the timeline.
+ROUTINE = ("arrived", "warned", "activated", "trust_change", "fund_paid", "fund_collected",
+           "assistance_asked", "assistance_given", "assistance_refused", "teams_sent")
+MAX_TIMELINE = 15
+
+
+def add_event_section(doc: Doc, results: Results, lang: str) -> None:
+    """For the incident the incident charts follow (chart_options.incident_timeline or
+    incident_map: point, kind, origin, rank): how many events of each kind each regime's run
+    had and when the first came, and the decisions in order."""
+    from sim import events, maps
+
+    log = getattr(results, "events", None)
+    regions = getattr(results, "regions", None)
+    if log is None or log.empty or not regions:
+        return
+    sc = results.manifest["scenario"]
+    style = plots.Style(sc["regimes"], lang)
+    options = dict((sc.get("chart_options") or {}).get("incident_timeline")
+                   or (sc.get("chart_options") or {}).get("incident_map") or {})
+    got = maps.chosen_incident(results.runs, regions, style, options.get("point"),
+                               options.get("kind"), options.get("origin"),
+                               options.get("rank", 1), results.baseline)
+    if got is None:
+        return
+    chosen = got[0]
+    t = EVENT_TEXT[lang]
+    parts = {}
+    for regime, record in chosen.records.items():
+        region = chosen.regions[regime]
+        run_id = next((k for k, v in regions.items() if v is region), None)
+        index = next((k for k, inc in enumerate(region["incidents"]) if inc is record), None)
+        if run_id is None or index is None:
+            continue
+        part = log[(log["run_id"] == run_id) & (log["incident"] == index)]
+        if not part.empty:
+            start = record["start_step"] * region["step_hours"]
+            parts[regime] = (part.assign(since=part["hour"] - start), region)
+    if not parts:
+        return
+    doc.add("h2", t["h2"])
+    doc.add("p", t["intro"].format(what=chosen.describe(lang, style.labels)))
+    regimes = [r for r in style.order if r in parts]
+    kinds = [k for k in events.VOCABULARY if any((p["event"] == k).any()
+                                                  for p, _ in parts.values())]
+    zh = lang == "zh"
+    rows = []
+    for kind in kinds:
+        row = [kind + (f"（{events.VOCABULARY[kind][1]}）" if zh else "")]
+        for regime in regimes:
+            hits = parts[regime][0]
+            hits = hits[hits["event"] == kind]
+            first, last = (number(float(hits["since"].agg(f)), 0) for f in ("min", "max"))
+            row.append(t["cell"].format(n=len(hits), h=first if first == last
+                                        else f"{first}–{last}") if len(hits) else "–")
+        rows.append(row)
+    doc.add("h3", t["counts"])
+    doc.add("table", [t["event"], *[style.label(r) for r in regimes]], rows,
+                list(range(1, len(regimes) + 1)))
+    for regime in regimes:
+        part, region = parts[regime]
+        names = region["names_zh" if zh else "names_en"]
+
+        def who(x, names=names) -> str:
+            if isinstance(x, str):
+                return t.get(x, x)
+            if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+                return ""
+            return str(names[int(x)])
+
+        decisions = part[~part["event"].isin(ROUTINE)]
+        rows = [[number(float(e["since"]), 0), e["event"], who(e["actor"]), who(e["target"]),
+                 number(float(e["amount"])) if pd.notna(e["amount"]) else "",
+                 str(e["detail"])] for _, e in decisions.head(MAX_TIMELINE).iterrows()]
+        doc.add("h3", t["timeline"].format(regime=style.label(regime)))
+        doc.add("table", [t["when"], t["event"], t["actor"], t["target"], t["amount"],
+                          t["detail"]], rows, [0, 4])
+        if len(decisions) > MAX_TIMELINE:
+            doc.add("note", t["more"].format(k=len(decisions) - MAX_TIMELINE))
 
 
 def _diff_row(d, first: list[str]) -> list[str]:

@@ -51,7 +51,8 @@ SERIES_DIR = "series"
 CITIES_DIR = "cities"  # per-city series of replication 0 (record: {cities: true})
 ACCOUNTS_DIR = "accounts"  # per-city loss and money at the end of every run
 TRUST_DIR = "trust"  # the final city x city trust matrix of every run
-CHUNK_DIRS = (RUNS_DIR, SERIES_DIR, CITIES_DIR, ACCOUNTS_DIR, TRUST_DIR)
+EVENTS_DIR = "events"  # the event log of replication 0 (record: {events: true})
+CHUNK_DIRS = (RUNS_DIR, SERIES_DIR, CITIES_DIR, ACCOUNTS_DIR, TRUST_DIR, EVENTS_DIR)
 MAX_TRUST_CITIES = 30  # larger regions keep no trust matrix (n^2 rows per run)
 MANIFEST = "manifest.json"
 FORMAT = 2  # manifest "format": every chunk has a record runs/chunk-N.json (checked on reading)
@@ -119,11 +120,13 @@ class Progress:
 
 
 def run_one(spec: RunSpec, root_seed: int, record_series: bool,
-            record_cities: bool = False) -> tuple[dict, RiskModel]:
+            record_cities: bool = False, record_events: bool = False
+            ) -> tuple[dict, RiskModel]:
     """One model run: its row of outcomes, and the finished model (for its series)."""
     model = RiskModel(regime=spec.preset, params=spec.overrides,
                       rng=seed_sequence(root_seed, spec.seed), record_series=record_series,
-                      record_cities=record_cities)
+                      record_cities=record_cities, record_events=record_events,
+                      collect_steps=False)
     outcomes = model.run()
     row = {"run_id": spec.run_id, "regime": spec.regime, "point": spec.point,
            "replication": spec.replication, **spec.params, **outcomes}
@@ -132,7 +135,8 @@ def run_one(spec: RunSpec, root_seed: int, record_series: bool,
 
 def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series: bool,
               out_dir: str, record_cities: bool = False, plan: str = "",
-              inputs: dict[str, str] | None = None) -> tuple[int, int, float]:
+              inputs: dict[str, str] | None = None, record_events: bool = False
+              ) -> tuple[int, int, float]:
     """Worker task: run a chunk and write its Parquet files; returns (chunk, runs, seconds).
 
     Every run keeps its per-city accounts (accounts/chunk-*.parquet) and, for regions of up to
@@ -140,7 +144,8 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
     every regime and sweep point keeps its region (accounts/regions-<chunk>.json, by run id),
     for maps. With record_cities, replication 0 also keeps its per-city series
     (cities/chunk-*.parquet) and its region and incidents (cities/region-<run>.json), for maps
-    and timelines of single runs. Every file is written atomically, inside `out_dir` only;
+    and timelines of single runs. With record_events, replication 0 also keeps its event log
+    (events/chunk-*.parquet, sim.events). Every file is written atomically, inside `out_dir` only;
     the chunk's record (runs/chunk-N.json: the plan's fingerprint, its run ids and every
     file's size and SHA-256) comes last, and only a chunk whose record checks out counts as
     done (scan_chunks). The input files the runs read (`inputs`: path -> SHA-256, as
@@ -161,10 +166,13 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
     def table(rel: str, columns: dict | list) -> None:
         data = pa.Table.from_pylist(columns) if isinstance(columns, list) else pa.table(columns)
         put(rel, lambda fh: pq.write_table(data, fh))
-    rows, series, cities, accounts, trust, regions = [], [], [], [], [], {}
+    rows, series, cities, accounts, trust, regions, logs = [], [], [], [], [], {}, []
     for spec in specs:
-        row, model = run_one(spec, root_seed, record_series,
-                             record_cities and spec.replication == 0)
+        first = spec.replication == 0
+        row, model = run_one(spec, root_seed, record_series, record_cities and first,
+                             record_events and first)
+        if record_events and first:
+            logs.append(events_block(spec.run_id, model.events))
         rows.append(row)
         accounts.append(accounts_block(spec.run_id, model))
         if model.n <= MAX_TRUST_CITIES:
@@ -197,6 +205,8 @@ def run_chunk(chunk_id: int, specs: list[RunSpec], root_seed: int, record_series
         table(f"{CITIES_DIR}/{name}", _concat(cities))
     if series:
         table(f"{SERIES_DIR}/{name}", _concat(series))
+    if logs:
+        table(f"{EVENTS_DIR}/{name}", _concat(logs))
     table(f"{RUNS_DIR}/{name}", rows)
     _check_inputs(inputs)
     # The record comes last: a chunk is done when its record is there and every file matches.
@@ -222,9 +232,10 @@ def record_path(out_dir: Path, chunk_id: int) -> Path:
 
 
 def accounts_block(run_id: int, model: RiskModel) -> dict:
-    """One row per city: who it is (index, id, names, size, place) and its accounts at the end
+    """One row per city: who it is (index, id, names, size, place), its accounts at the end
     of the run (sim.model.ACCOUNTS, 100 million CNY; net_burden = the sum of the others, with
-    fund payouts counted negative)."""
+    fund payouts counted negative) and the mechanisms it took part in (in_platform, in_fund,
+    in_responsibility, in_partners, in_supervision)."""
     n, region = model.n, model.region
     block = {"run_id": np.full(n, run_id, dtype=np.int64), "city": np.arange(n, dtype=np.int32),
              "city_id": np.array(region.ids, dtype=object),
@@ -234,7 +245,30 @@ def accounts_block(run_id: int, model: RiskModel) -> dict:
              "lon": np.asarray(region.lon, dtype=float), "lat": np.asarray(region.lat, dtype=float)}
     values = model.city_accounts()
     block.update({name: np.asarray(values[name], dtype=float) for name in ACCOUNTS})
+    # who took part in which mechanism (participation; every city unless the scenario says)
+    block.update({f"in_{name}": np.asarray(mask, dtype=bool)
+                  for name, mask in model.members.items()})
     return block
+
+
+def events_block(run_id: int, log: list[dict]) -> dict:
+    """A run's event log as columns, in time order (stable: same-step events keep the order
+    the model decided them). The actor is text ("3" for city 3, "body", "centre"); a missing
+    target, incident or amount is -1, -1 and NaN (sim.study.Results.events restores them)."""
+    log = sorted(log, key=lambda e: e["step"])
+    nan = float("nan")
+    return {"run_id": np.full(len(log), run_id, dtype=np.int64),
+            "step": np.array([e["step"] for e in log], dtype=np.int64),
+            "hour": np.array([e["hour"] for e in log], dtype=float),
+            "event": np.array([e["event"] for e in log], dtype=object),
+            "actor": np.array([str(e["actor"]) for e in log], dtype=object),
+            "target": np.array([-1 if e["target"] is None else e["target"] for e in log],
+                               dtype=np.int64),
+            "incident": np.array([-1 if e["incident"] is None else e["incident"]
+                                  for e in log], dtype=np.int64),
+            "amount": np.array([nan if e["amount"] is None else e["amount"] for e in log],
+                               dtype=float),
+            "detail": np.array([e["detail"] for e in log], dtype=object)}
 
 
 def trust_block(run_id: int, matrix: np.ndarray) -> dict:
@@ -674,8 +708,9 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
                               done=len(finished))
     where = str(out_dir.resolve())  # workers may run elsewhere (a dask cluster)
     cities = bool(getattr(scenario, "record_cities", False))
+    events = bool(getattr(scenario, "record_events", False))
     tasks = ((i, specs, scenario.seed, scenario.record_series, where, cities, plan,
-              scenario.inputs) for i, specs in iter_chunks(scenario) if i in todo)
+              scenario.inputs, events) for i, specs in iter_chunks(scenario) if i in todo)
 
     progress = Progress(sum(chunk_runs(n_runs, i) for i in mine), quiet=quiet)
     progress.advance(sum(chunk_runs(n_runs, i) for i in mine if i in finished))

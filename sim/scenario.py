@@ -45,7 +45,7 @@ TOP_KEYS = {
     "params": "fixed parameter values by dotted path, e.g. hazard.magnitude: 50",
     "sweep": "parameters to vary: {path: [values]} or {factorial, zip, lhs, random, points, "
              "morris, sobol}",
-    "record": "what to keep: {series: true|false, cities: true|false}",
+    "record": "what to keep: {series: true|false, cities: true|false, events: true|false}",
     "charts": "charts to draw after the run",
     "chart_options": "per chart, what it shows: {chart: {option: value}}, e.g. "
                      "{timeseries: {panels: [mean_trust, cooperation]}}",
@@ -177,6 +177,7 @@ class Scenario:
     source: str = "<dict>"
     raw: dict[str, Any] = field(default_factory=dict)
     record_cities: bool = False
+    record_events: bool = False  # the event log of replication 0 of every regime and point
     design: dict[str, Any] | None = None  # a morris or sobol sweep, for sim.sensitivity
     chart_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Files the runs read (region files), by absolute path, with their SHA-256: part of the
@@ -197,6 +198,8 @@ class Scenario:
         key = {"seed": self.seed, "replications": self.replications, "params": self.params,
                "points": self.points, "record_series": self.record_series,
                "record_cities": self.record_cities,
+               # only when on, so the studies that record no events keep their fingerprint
+               **({"record_events": True} if self.record_events else {}),
                "regimes": [(r.key, r.regime, r.settings) for r in self.regimes],
                "inputs": sorted(self.inputs.values()), "model": __version__}
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
@@ -220,7 +223,8 @@ class Scenario:
             "regimes": [{"name": r.key, "regime": r.regime, "label": r.label,
                          "label_zh": r.label_zh, "settings": r.settings} for r in self.regimes],
             "params": self.params, "sweep_points": self.points, "swept": self.swept,
-            "record": {"series": self.record_series, "cities": self.record_cities},
+            "record": {"series": self.record_series, "cities": self.record_cities,
+                       "events": self.record_events},
             "charts": self.charts,
             "chart_options": self.chart_options,
             **({"report": self.report} if self.report else {}),
@@ -441,14 +445,14 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
             problems.append(f"--set {path}: this parameter is swept by the scenario; "
                             "remove it from the sweep or from --set")
     record = data.get("record", {})
-    kept = {"series": True, "cities": False}
+    kept = {"series": True, "cities": False, "events": False}
     if not isinstance(record, dict):
         bad("record", f"expected a mapping such as {{series: true}}, found {record!r}")
     else:
         for key, value in record.items():
             if key not in kept:
                 bad(f"record.{key}", f"unknown key{suggest(str(key), kept)}; expected "
-                                     "series or cities")
+                                     "series, cities or events")
             elif not isinstance(value, bool):
                 bad(f"record.{key}", f"expected true or false, found {value!r}")
             else:
@@ -465,6 +469,8 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
     chart_options = _check_chart_options(data.get("chart_options", {}), swept, bad)
     report = _check_report(data.get("report", {}), bad)
 
+    if not problems:  # participation names cities: check them against each regime's region
+        _check_participation(data, regimes, params, points, overrides, bad, problems)
     # Every combination must resolve (contradictions between settings show up here).
     if not problems:
         seen: set[str] = set()
@@ -489,8 +495,48 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         raise ScenarioError(problems)
     return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
                     swept, kept["series"], charts, where, data, record_cities=kept["cities"],
+                    record_events=kept["events"],
                     design=design, chart_options=chart_options, report=report,
                     inputs=_input_files(regimes, params, points, swept))
+
+
+def _check_participation(data, regimes, params, points, overrides, bad, problems) -> None:
+    """Unknown cities or groups in participation.* (with a did-you-mean), reported at the
+    key where they were given: a regime's set, params, --set or the sweep."""
+    from sim.mechanisms.participation import problems as unknown
+    from sim.regions import build_region
+
+    entries = data.get("regimes", [])
+    said: set[tuple[str, str]] = set()
+    for i, reg in enumerate(regimes):
+        entry = entries[i] if isinstance(entries, list) and i < len(entries) else {}
+        own = _flatten(entry.get("set") or {}) if isinstance(entry, dict) else {}
+        for point in points[:1000]:
+            p = resolve(reg.settings, params, point)
+            try:
+                region = build_region(p, np.random.default_rng(0))
+            except ValueError:
+                break  # the region itself is wrong: the world check says so
+            found = unknown(p, region)
+            for at, message in found:
+                path = ".".join(at.split(".")[:2]).split("[")[0]
+                if path in point:
+                    key = (f"sweep ({path})", message)
+                elif path in overrides:
+                    key = (f"--set {path}", message)
+                elif path in own:
+                    key = (f"regimes[{i}].set.{at}", message)
+                else:
+                    key = (f"params.{at}", message)
+                if key in said:
+                    continue
+                said.add(key)
+                if key[0].startswith(("sweep", "--set")):
+                    problems.append(f"{key[0]}: {at}: {message}")
+                else:
+                    bad(*key)
+            if found:
+                break
 
 
 def _input_files(regimes, params, points, swept) -> dict[str, str]:

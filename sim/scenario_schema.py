@@ -116,7 +116,7 @@ TOP: tuple[Key, ...] = (
         "place only, and not also be given with `--set`.",
         {"sweep": {"region.reach_hours": [12, 24, 48, 72]}}),
     Key("record", "mapping with the keys of the record table below", "`{series: true, "
-        "cities: false}`",
+        "cities: false, events: false}`",
         "What to keep besides one row of outcomes per run.",
         {"record": {"series": True}}),
     Key("charts", "list of chart names (chart table below)",
@@ -292,6 +292,14 @@ RECORD: tuple[Key, ...] = (
         "city at every step (`cities/`), for your own analysis. (The incidents of replication "
         "0, which `incident_map`, `incident_timeline` and incidents.csv use, are always kept.)",
         {"record": {"series": True, "cities": True}}),
+    Key("record.events", "true or false", "false",
+        "Keep, for replication 0 of every regime and point, the event log of the run "
+        "(`events/`): every decision and message with its step, actor, target, incident and "
+        "amount (detected, reported, warned, activated, source control set, assistance, fund "
+        "payments, sanctions, evaluation, trust changes, escalation, central command; the "
+        "vocabulary is in docs/events.md). Read it with `sim.open_results(...).events`; the "
+        "report summarises it for the incident the incident charts follow.",
+        {"record": {"events": True}}),
 )
 
 # --- charts -----------------------------------------------------------------------------------

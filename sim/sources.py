@@ -261,6 +261,24 @@ SOURCES: dict[str, Source] = {
     "compensation.bilateral_amount": _s("xinan_comp", "Zhejiang and Anhui pay each other 0.1 "
                                                       "bn CNY (= 1 in 100 million CNY) a year",
                                         (0.5, 2)),
+    # --- participation (参与): who takes part in which mechanism ---
+    "participation.groups": _choice("names for groups of cities in the participation lists"),
+    "participation.coordination": _choice("跨域城市共同体: a city may stay out of the "
+                                          "coordinated system (default: every city in)",
+                                          "zhang2024"),
+    "participation.platform": _choice("信息平台 membership; the Jing-Jin-Ji joint mechanism "
+                                      "grew member by member (default: every city in)",
+                                      "jjj2017"),
+    "participation.fund": _choice("区域间共补 membership: only members pay in and are "
+                                  "refunded (default: every city in)", "zhang2024"),
+    "participation.responsibility": _choice("责任清单 coverage (default: every city on the "
+                                            "list)", "jjj2017"),
+    "participation.partners": _choice("who forms partnerships (default: every city may)"),
+    "participation.supervision": _choice("横向监督 coverage (default: every city)",
+                                         "zhang2024"),
+    "participation.outside_relay_hours": _s("changzhi2013", "up and down the hierarchy, as "
+                                                            "info.relay_hours under territorial "
+                                                            "rules (24 h)", (6, 96)),
 }
 
 

@@ -134,6 +134,42 @@ class Results:
         return _read_chunks(files).sort_values(["run_id", "city"], ignore_index=True)
 
     @functools.cached_property
+    def events(self) -> pd.DataFrame | None:
+        """The event log of the recorded runs (replication 0 of every regime and sweep point,
+        `record: {events: true}`), one row per event in time order: run_id, regime, point,
+        step, hour, event (sim.events.VOCABULARY), actor (a city index, "body" or "centre"),
+        target (a city index or <NA>), incident (index into the run's incidents, as in
+        incidents.csv, or <NA>), amount (NaN when none), detail, and the actor's and
+        target's English names (actor_name, target_name). None if not recorded."""
+        files = self._files(runner.EVENTS_DIR)
+        if not files:
+            return None
+        frame = _read_chunks(files)
+        frame = frame.sort_values(["run_id", "step"], kind="stable", ignore_index=True)
+        runs = self.runs[["run_id", "regime", "point"]]
+        frame = frame.merge(runs, on="run_id", how="left")
+        frame["actor"] = [int(a) if a.isdigit() else a for a in frame["actor"]]
+        for col in ("target", "incident"):
+            frame[col] = frame[col].astype("Int64").where(frame[col] >= 0)
+        names = {int(k): r["names_en"] for k, r in (self.regions or {}).items()}
+
+        def name(run_id, who) -> str:
+            if isinstance(who, str):
+                return who
+            if who is None or who is pd.NA:
+                return ""
+            run_names = names.get(int(run_id))
+            return run_names[int(who)] if run_names else str(who)
+
+        frame["actor_name"] = [name(r, a) for r, a in zip(frame["run_id"], frame["actor"],
+                                                          strict=True)]
+        frame["target_name"] = [name(r, t) for r, t in zip(frame["run_id"], frame["target"],
+                                                           strict=True)]
+        order = ["run_id", "regime", "point", "step", "hour", "event", "actor", "target",
+                 "incident", "amount", "detail", "actor_name", "target_name"]
+        return frame[order]
+
+    @functools.cached_property
     def trust(self) -> pd.DataFrame | None:
         """The final trust matrix of every run in long form (run_id, truster, trusted, trust:
         how much city `truster` trusts city `trusted`), or None if not recorded."""

@@ -97,7 +97,9 @@ def test_documented_defaults_are_the_validators_defaults():
     assert s.params == {} and by["params"].startswith("`{}`")
     assert s.points == [{}] and by["sweep"].startswith("no sweep")
     assert by["record"] == (f"`{{series: {str(s.record_series).lower()}, "
-                            f"cities: {str(s.record_cities).lower()}}}`")
+                            f"cities: {str(s.record_cities).lower()}, "
+                            f"events: {str(s.record_events).lower()}}}`")
+    assert by["record.events"] == str(s.record_events).lower()
     assert by["record.series"] == str(s.record_series).lower()
     assert by["record.cities"] == str(s.record_cities).lower()
     assert s.charts == list(scenario.CHARTS) and by["charts"].startswith("every chart")

@@ -81,6 +81,33 @@ CASES = [
          "did you mean 'region.reach_hours'?"),
     case("choice-typo", "name: x\nparams: {hazard.kind: rivr_spill}\n",
          "did you mean 'river_spill'?"),
+    # --- participation (参与): cities and groups are checked against the region
+    case("participation-unknown-city",
+         "name: x\nparams:\n  region.kind: jingjinji\n  participation:\n"
+         "    platform: {exclude: [bejing]}\n",
+         "{path}:5: params.participation.platform.exclude[0]: unknown city or group 'bejing' "
+         "in region jingjinji (did you mean 'beijing'?)"),
+    case("participation-unknown-city-in-a-regime",
+         "name: x\nparams: {region.kind: jingjinji}\nregimes:\n  - territorial\n"
+         "  - {name: out, regime: coordinated, set: {participation.fund: [tianjin, chengdee]}}\n",
+         "{path}:5: regimes[1].set.participation.fund.only[1]: unknown city or group "
+         "'chengdee' in region jingjinji (did you mean 'chengde'?)"),
+    case("participation-unknown-city-in-a-group",
+         "name: x\nparams:\n  region.kind: jingjinji\n  participation.groups:\n"
+         "    north: [zhangjiakou, chengdu]\n",
+         "{path}:5: params.participation.groups.north[1]: unknown city 'chengdu' in region "
+         "jingjinji (did you mean 'chengde'?)"),
+    case("participation-key-typo",
+         "name: x\nparams:\n  participation.fund: {excude: [c1]}\n",
+         "{path}:3: params.participation.fund: excude: unknown key (did you mean 'exclude'?)"),
+    case("participation-only-and-exclude",
+         "name: x\nparams:\n  participation.fund: {only: [c1], exclude: [c2]}\n",
+         "params.participation.fund: give only or exclude, not both"),
+    case("participation-not-a-list",
+         "name: x\nparams:\n  participation.platform: {only: 3.5}\n",
+         "params.participation.platform: only: expected a list of cities or groups, found 3.5"),
+    case("record-events-not-a-bool", GOOD + "record: {events: yes please}\n",
+         "record.events: expected true or false, found 'yes please'"),
     # --- values out of range
     case("negative-magnitude", "name: x\nseed: 1\nparams:\n  hazard.magnitude: -3\n",
          "{path}:4: params.hazard.magnitude: expected a number in [0, 1e+09], found -3"),

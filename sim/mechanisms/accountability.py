@@ -14,21 +14,24 @@ if TYPE_CHECKING:
     from sim.model import Incident
 
 
-def detection_prob(p: dict) -> float:
-    """Chance a broken rule is found out: vertical and horizontal supervision together."""
-    vertical, horizontal = p["accountability.audit_prob"], p["accountability.peer_audit_prob"]
+def detection_prob(p: dict, peer: bool = True) -> float:
+    """Chance a broken rule is found out: vertical and horizontal supervision together (only
+    vertical for a city outside horizontal supervision, `peer` False: participation)."""
+    vertical = p["accountability.audit_prob"]
+    horizontal = p["accountability.peer_audit_prob"] if peer else 0.0
     return 1.0 - (1.0 - vertical) * (1.0 - horizontal)
 
 
-def duty_catch(p: dict) -> float:
+def duty_catch(p: dict, peer: bool = True) -> float:
     """Chance a shirked duty is found out: only a clear duty can be enforced (责任清单)."""
-    return detection_prob(p) * p["responsibility.list_clarity"]
+    return detection_prob(p, peer) * p["responsibility.list_clarity"]
 
 
-def duty_sanction(p: dict, inc: Incident, city: int, kept: bool, cost: float) -> float:
+def duty_sanction(p: dict, inc: Incident, city: int, kept: bool, cost: float,
+                  peer: bool = True) -> float:
     """The sanction a city weighs for its duty of `cost`: expected if it kept the duty, as
     paid if it shirked (0 when it got away with it: a lucky shirker learns to shirk)."""
-    catch = duty_catch(p)
+    catch = duty_catch(p, peer)
     if kept:
         return catch * p["accountability.duty_penalty"] * cost
     return p["accountability.duty_penalty"] * cost if inc.u_audit[city] < catch else 0.0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import events
 from sim.mechanisms import reserve
 from sim.mechanisms.common import NEVER
 
@@ -20,10 +21,12 @@ if TYPE_CHECKING:
     from sim.model import Incident, RiskModel
 
 
-def warn_cities(m: RiskModel, incident: Incident, at_step: int, only=None) -> None:
-    """Cities (all, or the indices in `only`) learn of the incident at `at_step`."""
+def warn_cities(m: RiskModel, incident: Incident, at_step: int, only=None,
+                by: int | str | None = None, how: str = "") -> None:
+    """Cities (all, or the indices in `only`) learn of the incident at `at_step` (from `by`,
+    by route `how`, for the event log)."""
     for j in range(m.n) if only is None else only:
-        m.cities[j].receive_warning(incident, at_step)
+        m.cities[j].receive_warning(incident, at_step, by, how)
 
 
 def partner_matrix(m: RiskModel) -> np.ndarray:
@@ -33,6 +36,8 @@ def partner_matrix(m: RiskModel) -> np.ndarray:
         for e in m.region.rivers:
             near[e.src, e.dst] = near[e.dst, e.src] = True
         np.fill_diagonal(near, False)
+        if not m.in_partners.all():  # a partnership needs both cities in (participation)
+            near &= np.outer(m.in_partners, m.in_partners)
         m._partners = near
     return m._partners
 
@@ -53,33 +58,72 @@ def sense(m: RiskModel, inc: Incident, t: int) -> None:
     new = hz.arrived() & (inc.arrival == NEVER)
     for j in np.flatnonzero(new):
         inc.arrival[j] = t
+        if m.record_events:
+            events.record(m, t, "arrived", j, inc=inc)
         ready = inc.ready[j]
         lead = (t - ready) * m.step_hours if 0 <= ready <= t else 0.0
         inc.lead_hours[j] = lead
         if hz.warnable:
             inc.vulnerability[j] = 1.0 - float(warning_reduction(m, np.array(lead)))
     for j in np.flatnonzero(hz.noticed() & ((inc.informed == NEVER) | (inc.informed > t))):
-        m.cities[j].receive_warning(inc, t)  # seeing it arrive is a warning too
+        m.cities[j].receive_warning(inc, t, j, "saw it arrive")  # a warning too
     if inc.detectable_since == NEVER and hz.detectable():
         inc.detectable_since = t
     if inc.detected_step == NEVER and inc.detectable_since != NEVER and \
             t >= inc.detectable_since + inc.detect_lag:
         inc.detected_step = t
-        m.cities[inc.origin].receive_warning(inc, t)
+        if m.record_events:
+            events.record(m, t, "detected", inc.origin, inc=inc)
+        m.cities[inc.origin].receive_warning(inc, t, inc.origin, "detected it")
 
 
 def report(m: RiskModel, inc: Incident, t: int) -> None:
     """3-4. Reporting and information flow: the origin reports; the route relays it."""
     if t == inc.detected_step:
         inc.report_step = m.cities[inc.origin].decide_report(inc, t)
+        if m.record_events:
+            log_report_decision(m, inc, t)
         if m.p["info.partners"] and not inc.silent:
             # Partnerships on top of the route: partners hear of it directly, at once,
             # whatever the origin reports upward (only silence hides it from them too).
             m.cities[inc.origin].tell_partners(inc, t)
     if t == inc.report_step:
         route = m.p["info.route"]
+        if m.record_events and t != inc.detected_step:
+            events.record(m, t, "reported", inc.origin, inc=inc,
+                          amount=(t - inc.detected_step) * m.step_hours, detail="late")
         if route == "partners":
+            if m.record_events:
+                events.record(m, t, "relayed", inc.origin, inc=inc, detail="partners")
             m.cities[inc.origin].tell_partners(inc, t)
             reserve.dispatch_reserve(m, inc, t)  # partners lend each other teams
+        elif route == "platform" and not m.in_platform[inc.origin]:
+            outside_platform(m, inc, t)
         else:
             (m.body if route == "platform" else m.centre).relay(inc, t)
+
+
+def outside_platform(m: RiskModel, inc: Incident, t: int) -> None:
+    """An origin outside the platform reports up the hierarchy: every city hears of it (and
+    the body, which then sends the reserve) after participation.outside_relay_hours."""
+    at = t + m.hours_to_steps(m.p["participation.outside_relay_hours"])
+    if m.record_events:
+        events.record(m, t, "relayed", "centre", inc=inc,
+                      detail="hierarchy (origin outside the platform)")
+    warn_cities(m, inc, at, by="centre", how="hierarchy (origin outside the platform)")
+    reserve.dispatch_reserve(m, inc, at, m.body.speed())
+
+
+def log_report_decision(m: RiskModel, inc: Incident, t: int) -> None:
+    """The origin's choice at detection: report now, hold back (迟报) or stay silent (瞒报),
+    and the sanction if the superior finds it out."""
+    if inc.report_step == t:
+        events.record(m, t, "reported", inc.origin, inc=inc, amount=0.0, detail="on time")
+    elif inc.silent:
+        events.record(m, t, "silent", inc.origin, inc=inc)
+    else:
+        events.record(m, t, "held_back", inc.origin, inc=inc,
+                      amount=(inc.report_step - t) * m.step_hours)
+    if inc.sanction > 0:
+        events.record(m, t, "sanction", "centre", inc.origin, inc, inc.sanction,
+                      "silent" if inc.silent else "report held back")

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import events
+
 if TYPE_CHECKING:
     from sim.model import Incident, RiskModel
 
@@ -42,16 +44,25 @@ def pay_control(m: RiskModel, inc: Incident) -> None:
     inc.origin_duty_cost += inc.sacrifice_rate * steps
     inc.duty_benefit = inc.duty_benefit + inc.benefit_rate * steps
     p = m.p
-    refund = paid * p["compensation.payout_share"]
+    # only the fund's members are refunded and pay in (participation.fund)
+    refund = paid * p["compensation.payout_share"] * m.in_fund
     payout = float(refund.sum())
     if payout > 0:
         outside = payout * p["compensation.outside_share"]
         m.fund_outside += outside
         key = inc.benefit_key
-        if p["compensation.funding"] != "benefit" or key is None or key.sum() <= 0:
+        if p["compensation.funding"] != "benefit" or key is None or \
+                (key * m.in_fund).sum() <= 0:
             key = m.region.gdp_tn_cny
+        key = key * m.in_fund
         m.fund_in += (payout - outside) * key / key.sum()
         m.fund_out += refund
+        if m.record_events:
+            events.record(m, m.t, "fund_collected", "body", inc=inc, amount=payout - outside,
+                          detail=f"from members by {p['compensation.funding']}; "
+                                 f"outside money {outside:.4g}")
+            for j in np.flatnonzero(refund):
+                events.record(m, m.t, "fund_paid", "body", j, inc, refund[j])
 
 
 def settle_bilateral(m: RiskModel, t: int) -> None:
@@ -64,6 +75,10 @@ def settle_bilateral(m: RiskModel, t: int) -> None:
         payer, payee = (e.src, e.dst) if m.breached[k] else (e.dst, e.src)
         m.bilateral[payer] += amount
         m.bilateral[payee] -= amount
+        if m.record_events:
+            events.record(m, t, "bilateral_paid", payer, payee, amount=amount,
+                          detail="pollution crossed the border" if m.breached[k]
+                          else "clean border")
     m.breached[:] = False
 
 

@@ -21,8 +21,8 @@ def escalate(m: RiskModel, live: list[Incident], t: int) -> None:
     to the centre until what it keeps fits (上报中央). The centre takes unified command
     after a delay, with extra resources."""
     if t % m._decide_steps == 0:
-        handled = [inc for inc in live if 0 <= inc.report_step <= t
-                   and inc.escalated_step == NEVER]
+        handled = [inc for inc in live if inc.report_step >= 0
+                   and known_from(m, inc) <= t and inc.escalated_step == NEVER]
         if handled:
             for inc in handled:
                 inc.stake = inc.hazard.at_stake()
@@ -36,6 +36,14 @@ def escalate(m: RiskModel, live: list[Incident], t: int) -> None:
     for inc in live:
         if inc.central_step == t:
             m.centre.take_command(inc, t)
+
+
+def known_from(m: RiskModel, inc: Incident) -> int:
+    """When the body learns of a reported incident: at the report, or, from an origin outside
+    the platform (participation.platform), once the hierarchy has passed it on."""
+    if m.in_platform[inc.origin] or m.p["info.route"] != "platform":
+        return inc.report_step
+    return inc.report_step + m.hours_to_steps(m.p["participation.outside_relay_hours"])
 
 
 def control_cost_scale(m: RiskModel, inc: Incident) -> float:

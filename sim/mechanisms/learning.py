@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import events
 from sim.mechanisms import accountability, evaluation
 
 if TYPE_CHECKING:
@@ -27,13 +28,19 @@ def learn_from_duties(m: RiskModel, inc: Incident, duties: dict[int, bool],
     p = m.p
     for j, kept in duties.items():
         cost = costs[j]
-        sanction = accountability.duty_sanction(p, inc, j, kept, cost)
+        peer = bool(m.in_supervision[j])
+        sanction = accountability.duty_sanction(p, inc, j, kept, cost, peer)
         if not kept:
             m.duty_sanctions[j] += sanction
-        update_propensity(m, j, cost, p["compensation.payout_share"] * cost,
-                          evaluation.duty_assessment(p, inc, j, kept), sanction)
+            if m.record_events and sanction > 0:
+                events.record(m, m.t, "sanction", "centre", j, inc, sanction, "shirked duty")
+        refund = p["compensation.payout_share"] * cost if m.in_fund[j] else 0.0
+        update_propensity(m, j, cost, refund, evaluation.duty_assessment(p, inc, j, kept),
+                          sanction)
     if inc.concealed:
-        learn_detection(m, inc.origin, inc.u_audit[inc.origin] < accountability.detection_prob(p))
+        origin = inc.origin
+        learn_detection(m, origin, inc.u_audit[origin] < accountability.detection_prob(
+            p, bool(m.in_supervision[origin])))
 
 
 def update_propensity(m: RiskModel, i: int, cost: float, refund: float, assessed: float,

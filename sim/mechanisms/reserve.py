@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import events
+
 if TYPE_CHECKING:
     from sim.model import Incident, RiskModel
 
@@ -31,6 +33,11 @@ def dispatch_reserve(m: RiskModel, inc: Incident, report_step: int, speed: float
     inc.teams_step = report_step + m.hours_to_steps(
         m.p["reserve.dispatch_hours"] * speed)
     m.teams_free -= k
+    if m.record_events:
+        route = m.p["info.route"]
+        by = {"platform": "body", "hierarchy": "centre"}.get(route, inc.origin)
+        for j in inc.teams:
+            events.record(m, inc.teams_step, "teams_sent", by, j, inc, 1.0)
 
 
 def release(m: RiskModel, inc: Incident) -> None:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import events
 from sim.hazards.kinds import EFFORTS
 from sim.mechanisms import communication, compensation, escalation
 from sim.mechanisms.common import DECIDE_EVERY_HOURS, NEVER
@@ -22,9 +23,11 @@ if TYPE_CHECKING:
     from sim.model import Incident, RiskModel
 
 
-def own_cost_share(p: dict) -> float:
-    """Share of source-control cost the origin pays itself after refund and assistance."""
-    return max(0.0, 1.0 - p["compensation.payout_share"] - p["responsibility.assist_share"])
+def own_cost_share(p: dict, fund: bool = True, assisted: bool = True) -> float:
+    """Share of source-control cost the origin pays itself after refund and assistance (no
+    refund outside the fund, no assistance off the responsibility list: participation)."""
+    return max(0.0, 1.0 - (p["compensation.payout_share"] if fund else 0.0)
+               - (p["responsibility.assist_share"] if assisted else 0.0))
 
 
 def size_source_control(m: RiskModel, inc: Incident, t: int) -> None:
@@ -56,7 +59,7 @@ def size_source_control(m: RiskModel, inc: Incident, t: int) -> None:
     w = 0.0
     if inc.central_command:
         w = 1.0  # ordered by the centre: no choice, no duty of its own to keep
-    elif t >= inc.duty_from and duty > 0:
+    elif t >= inc.duty_from and duty > 0 and m.in_list[inc.origin]:
         inc.origin_duty = True
         w = duty if inc.origin_coop else 0.0
     inc.external_weight = w
@@ -105,6 +108,8 @@ def duty_scope(m: RiskModel, origin: int) -> np.ndarray:
         scope = communication.partner_matrix(m)[origin].copy()
     else:
         scope = np.ones(m.n, dtype=bool)
+    if not m.in_list.all():  # duties to and from cities off the list: territorial rules
+        scope &= m.in_list & m.in_list[origin]
     scope[origin] = False
     return scope
 
@@ -115,6 +120,11 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
     cities in the duty's scope owe `assist_share` of the cost in proportion to what the
     effort spares them (波及地为辅); those unwilling or distrustful do not pay and the
     origin carries their part; under unified command the centre pays its share."""
+    if m.record_events and (effort != inc.effort or not inc.efforts[:-1]):
+        events.record(m, t, "source_control_set", inc.origin, inc=inc, amount=effort,
+                      detail=f"weight on others' losses {w:g}"
+                             + (", under central command" if inc.central_command else ""))
+    changed = effort != inc.effort
     inc.effort = effort
     inc.hazard.control = effort
     inc.hazard.external = w
@@ -134,6 +144,12 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
         given = np.zeros(m.n)
         given[idx[willing]] = asked[idx[willing]]
         inc.assist_rate, inc.assist_given_rate = asked, given
+        if m.record_events and changed:
+            per_day = 24.0 / m.step_hours
+            for j, ok in zip(idx, willing, strict=True):
+                events.record(m, t, "assistance_asked", inc.origin, j, inc, asked[j] * per_day)
+                events.record(m, t, "assistance_given" if ok else "assistance_refused", j,
+                              inc.origin, inc, asked[j] * per_day if ok else 0.0)
 
 
 def duties_of(inc: Incident) -> tuple[dict[int, bool], dict[int, float]]:

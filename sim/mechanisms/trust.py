@@ -11,16 +11,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import events
+
 if TYPE_CHECKING:
     from sim.model import Incident, RiskModel
 
 
-def update_trust(m: RiskModel, observers: np.ndarray, target: int, kept: bool) -> None:
+def update_trust(m: RiskModel, observers: np.ndarray, target: int, kept: bool,
+                 inc: Incident | None = None) -> None:
     """9. A promise of `target` kept or broken, seen by `observers` (信任机制): exponential
     smoothing, or a Beta reputation of the counts."""
     p = m.p
     m._slow_row = None
     observers = observers[observers != target]
+    before = m.trust[observers, target].copy() if m.record_events else None
     if p["trust.model"] == "beta":
         (m.kept if kept else m.broken)[observers, target] += 1.0
         w = p["trust.prior_weight"]
@@ -31,6 +35,12 @@ def update_trust(m: RiskModel, observers: np.ndarray, target: int, kept: bool) -
         lam = p["trust.learning_rate"]
         m.trust[observers, target] = ((1.0 - lam) * m.trust[observers, target]
                                          + lam * float(kept))
+    if before is not None and observers.size:
+        change = float((m.trust[observers, target] - before).mean())
+        events.record(m, m.t, "trust_change", target,
+                      int(observers[0]) if observers.size == 1 else None, inc, change,
+                      detail=f"promise {'kept' if kept else 'broken'}, seen by "
+                             f"{observers.size} {'city' if observers.size == 1 else 'cities'}")
 
 
 def mean_trust(m: RiskModel) -> float:
@@ -47,11 +57,11 @@ def observe_promises(m: RiskModel, inc: Incident, duties: dict[int, bool]) -> No
     duty_kept = inc.origin_coop or not inc.origin_duty
     origin_kept = not inc.concealed and duty_kept
     if inc.told is None or origin_kept == duty_kept:
-        update_trust(m, np.arange(m.n), inc.origin, origin_kept)
+        update_trust(m, np.arange(m.n), inc.origin, origin_kept, inc)
     else:
-        update_trust(m, np.flatnonzero(~inc.told), inc.origin, origin_kept)
-        update_trust(m, np.flatnonzero(inc.told), inc.origin, duty_kept)
+        update_trust(m, np.flatnonzero(~inc.told), inc.origin, origin_kept, inc)
+        update_trust(m, np.flatnonzero(inc.told), inc.origin, duty_kept, inc)
     for j, kept in duties.items():
         if j != inc.origin:
-            update_trust(m, np.array([inc.origin]), j, kept)
+            update_trust(m, np.array([inc.origin]), j, kept, inc)
 
