@@ -1,4 +1,5 @@
-"""Command line: run / plot / validate / list / merge. A thin layer over sim.study.
+"""Command line: run / plot / validate / list / merge / validate-model / explore. A thin layer over
+sim.study (and sim.explore for the dashboard).
 
 Errors a user can fix (a bad scenario, input beyond a limit, a folder of another study or with
 damaged or foreign chunks, a link inside a results folder, another run writing the folder, a full
@@ -158,11 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     explore = sub.add_parser(
         "explore", help="watch one run in the browser: two regimes side by side (a Mesa "
                         "SolaraViz page)",
-        description="Serve a page (Mesa's SolaraViz) that runs the scenario's first sweep point "
-                    "on one seed under two regimes side by side, step by step: the region map "
-                    "with the hazard and each city's state, the outcome plots, the event log "
-                    "of the current step, a regime selector and sliders for the main "
-                    "mechanism settings (docs/explore.md). Stop it with Ctrl-C.",
+        description="Serve a page (Mesa's SolaraViz) that runs the scenario's first sweep\n"
+                    "point on one seed under two regimes side by side, step by step: the\n"
+                    "region map with the hazard and each city's state, the outcome plots, the\n"
+                    "event log of the current step, a regime selector and sliders for the\n"
+                    "main mechanism settings (docs/explore.md). Stop it with Ctrl-C.",
         epilog="example:\n  python run.py explore scenarios/quickstart.yaml --port 8765\n"
                "  then open http://127.0.0.1:8765 in a browser",
         formatter_class=argparse.RawDescriptionHelpFormatter)
