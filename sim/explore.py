@@ -569,6 +569,12 @@ def PlotsView(model: Pair):
     return _solara().Image(png(plots_figure, model), width="100%", classes=["kuayu-plots"])
 
 
+def _html(solara, tag: str, inner: str):
+    """Plain HTML (escaped by the caller): Solara's Markdown would fetch KaTeX from a CDN and
+    sets a font of its own that has no Chinese."""
+    return solara.HTML(tag=tag, unsafe_innerHTML=inner, classes=[f"kuayu-{tag}"])
+
+
 def EventsView(model: Pair):
     """事件日志: what happened at the current step in each run, and the incidents so far."""
     solara = _solara()
@@ -576,22 +582,22 @@ def EventsView(model: Pair):
     t = model.t
     day = (t + 1) * model.step_hours / 24
     with solara.Column(classes=["kuayu-events"]) as main:
-        solara.Markdown(f"### {w['events'].format(t=t, d=day)}")
+        _html(solara, "h3", html.escape(w["events"].format(t=t, d=day)))
         for key in dict.fromkeys(model.sides):
             run = model.runs[key]
             events, own = step_events(run, t, model.lang)
-            solara.Markdown(f"**{html.escape(model.label(key))}**: "
-                            f"{w['from_model'] if own else w['derived']}")
+            _html(solara, "p", f"<b>{html.escape(model.label(key))}</b>: "
+                  + html.escape(w["from_model"] if own else w["derived"]))
             if events:
                 solara.HTML(tag="div", unsafe_innerHTML=_table(
                     w["cols"], [[e.get(c) for c in WORDS["en"]["cols"]] for e in events]))
             else:
-                solara.Text(w["no_events"])
-        solara.Markdown(f"#### {w['incidents']}")
+                _html(solara, "p", html.escape(w["no_events"]))
+        _html(solara, "h4", html.escape(w["incidents"]))
         for key in dict.fromkeys(model.sides):
             rows = incident_rows(model.runs[key], t, model.lang)
             if rows:
-                solara.Markdown(f"**{html.escape(model.label(key))}**")
+                _html(solara, "p", f"<b>{html.escape(model.label(key))}</b>")
                 solara.HTML(tag="div", unsafe_innerHTML=_table(w["inc_cols"], rows))
     return main
 
@@ -612,14 +618,18 @@ def SummaryView(model: Pair):
         rows.append([w["difference"].format(a=model.label(a), b=model.label(b)),
                      *(round(totals[b][n] - totals[a][n], 3) for n in names)])
     with solara.Column() as main:
-        solara.Markdown(f"### {w['summary']}")
+        _html(solara, "h3", html.escape(w["summary"]))
         solara.HTML(tag="div", unsafe_innerHTML=_table(columns, rows))
-        solara.Text(f"{w['same_seed'].format(r=model.replication)}; {w['units']}")
+        _html(solara, "p", html.escape(f"{w['same_seed'].format(r=model.replication)}; "
+                                       f"{w['units']}"))
     return main
 
 
 COMPONENTS = [MapView, PlotsView, SummaryView, EventsView]
 CSS = """
+.kuayu-h3 { font-size: 18px; font-weight: 500; margin: 4px 0 8px; }
+.kuayu-h4 { font-size: 15px; font-weight: 500; margin: 10px 0 6px; }
+.kuayu-p { font-size: 13px; margin: 4px 0; }
 .kuayu-table { border-collapse: collapse; font-size: 12px; margin-bottom: 8px; }
 .kuayu-table th, .kuayu-table td { border-bottom: 1px solid #ddd; padding: 2px 6px;
   text-align: left; }
