@@ -97,11 +97,10 @@ WORDS = {
            "inc_cols": ["incident", "kind", "origin", "day started", "detected (day)",
                         "reported (day)", "warned", "reached", "in emergency mode", "loss",
                         "live"],
-           "started": "incident started", "detected": "detected", "reported": "reported",
-           "reported_late": "reported (held back)", "warned_ev": "warned",
-           "activated": "emergency mode", "arrived": "hazard arrived",
-           "escalated": "escalated", "central": "central command", "centre": "the centre",
-           "body": "the region", "magnitude": "magnitude {m:g}",
+           "event_words": {"started": "incident started", "activated": "emergency mode",
+                           "arrived": "hazard arrived", "escalation": "escalated to the centre",
+                           "central_command": "central command"},
+           "actors": {"body": "the region's body", "centre": "the centre"},
            "param": "{en}", "left": "Regime (left)", "right": "Regime (right)",
            "replication": "Replication (seed)", "lang": "Language"},
     "zh": {"day": "第{d:.2f}天（已{t}步，共{n}步）", "start": "尚未开始（点击 Step 或 ▶）",
@@ -123,11 +122,11 @@ WORDS = {
            "cols": ["步", "小时", "事件", "主体", "对象", "事件编号", "数额", "说明"],
            "inc_cols": ["事件编号", "类型", "发生地", "开始（天）", "发现（天）", "报告（天）",
                         "已预警", "受波及", "应急状态", "损失", "进行中"],
-           "started": "事件开始", "detected": "发现", "reported": "报告",
-           "reported_late": "报告（迟报或瞒报）", "warned_ev": "收到预警",
-           "activated": "进入应急状态", "arrived": "风险到达",
-           "escalated": "上报上级", "central": "上级统一指挥", "centre": "中央",
-           "body": "区域", "magnitude": "强度 {m:g}",
+           "event_words": {"started": "事件开始", "detected": "发现", "reported": "报告",
+                           "warned": "收到预警", "activated": "进入应急状态",
+                           "arrived": "风险到达", "escalation": "上报中央",
+                           "central_command": "中央统一指挥"},
+           "actors": {"body": "区域协调机构", "centre": "中央"},
            "param": "{zh}", "left": "治理模式（左）", "right": "治理模式（右）",
            "replication": "重复编号（随机种子）", "lang": "语言"},
 }
@@ -290,41 +289,74 @@ def tally(run: RiskModel, t: int) -> dict[str, float]:
             "incidents": len(run.incidents)}
 
 
-def step_events(run: RiskModel, t: int, lang: str = "en") -> tuple[list[dict], bool]:
+def step_events(run: RiskModel, t: int) -> tuple[list[dict], bool]:
     """The events of step t as dicts (step, hour, event, actor, target, incident, amount,
-    detail) and whether they come from the model's own log (`run.events`)."""
+    detail) and whether they come from the model's own log (`run.events`, kept when the model
+    runs with `record_events=True`); otherwise `derived_events`."""
     events = getattr(run, "events", None)
-    if events is not None:
+    if events is not None and getattr(run, "record_events", True):
         return [dict(e) for e in events if e.get("step") == t], True
-    w = WORDS[lang]
-    names = run.region.names_zh if lang == "zh" else run.region.names_en
-    hour = (t + 1) * run.step_hours
+    return derived_events(run, t), False
+
+
+def derived_events(run: RiskModel, t: int) -> list[dict]:
+    """What the incidents' state says happened at step t, in the event log's own words
+    (started, detected, reported, warned, activated, arrived, escalation, central_command):
+    actor and target are city indices or "body" / "centre", `incident` the incident's index,
+    `hour` the hours since the model start at the start of the step."""
+    hour = t * run.step_hours
     out = []
 
-    def add(event, actor="", target="", k=0, amount=None, detail=""):
+    def add(event, actor=None, target=None, k=0, amount=None, detail=""):
         out.append({"step": t, "hour": hour, "event": event, "actor": actor, "target": target,
                     "incident": k, "amount": amount, "detail": detail})
 
     for k, inc in enumerate(run.incidents):
-        origin = names[inc.origin]
+        origin = int(inc.origin)
         if inc.spec.start_step == t:
-            add(w["started"], origin, "", k, float(inc.spec.magnitude),
-                f"{inc.spec.kind}, " + w["magnitude"].format(m=float(inc.spec.magnitude)))
+            add("started", origin, None, k, float(inc.spec.magnitude), inc.spec.kind)
         if inc.detected_step == t:
-            add(w["detected"], origin, "", k)
+            add("detected", origin, None, k)
         if inc.report_step == t:
-            add(w["reported_late"] if inc.concealed else w["reported"], origin, w["body"], k)
+            add("reported", origin, "body", k, None, "late" if inc.concealed else "on time")
         for j in np.flatnonzero(inc.informed == t):
-            add(w["warned_ev"], "", names[j], k)
+            add("warned", None, int(j), k)
         for j in np.flatnonzero(inc.ready == t):
-            add(w["activated"], names[j], "", k)
+            add("activated", int(j), None, k)
         for j in np.flatnonzero(inc.arrival == t):
-            add(w["arrived"], "", names[j], k, float(inc.loss[j]))
+            add("arrived", int(j), None, k)
         if inc.escalated_step == t:
-            add(w["escalated"], w["body"], w["centre"], k)
+            add("escalation", "body", "centre", k)
         if inc.central_step == t:
-            add(w["central"], w["centre"], origin, k)
-    return out, False
+            add("central_command", "centre", origin, k)
+    return out
+
+
+def shown_events(events: list[dict], run: RiskModel, lang: str = "en") -> list[list]:
+    """Event rows for the page: cities by name, the body and the centre and the event in
+    words of the language (Chinese from the model's vocabulary where it has one)."""
+    w = WORDS[lang]
+    names = run.region.names_zh if lang == "zh" else run.region.names_en
+    try:
+        from sim.events import VOCABULARY  # the model's own log, where it exists
+    except ImportError:
+        VOCABULARY = {}
+
+    def who(x):
+        if x is None or x == "":
+            return ""
+        if isinstance(x, (int, np.integer)) and 0 <= x < len(names):
+            return names[int(x)]
+        return w["actors"].get(str(x), str(x))
+
+    def what(event):
+        if lang == "zh":
+            return w["event_words"].get(event) or (VOCABULARY.get(event, ("", event))[1])
+        return w["event_words"].get(event, str(event).replace("_", " "))
+
+    return [[e.get("step"), e.get("hour"), what(e.get("event")), who(e.get("actor")),
+             who(e.get("target")), e.get("incident"), e.get("amount"), e.get("detail", "")]
+            for e in events]
 
 
 def incident_rows(run: RiskModel, t: int, lang: str = "en") -> list[list]:
@@ -585,12 +617,12 @@ def EventsView(model: Pair):
         _html(solara, "h3", html.escape(w["events"].format(t=t, d=day)))
         for key in dict.fromkeys(model.sides):
             run = model.runs[key]
-            events, own = step_events(run, t, model.lang)
+            events, own = step_events(run, t)
             _html(solara, "p", f"<b>{html.escape(model.label(key))}</b>: "
                   + html.escape(w["from_model"] if own else w["derived"]))
             if events:
                 solara.HTML(tag="div", unsafe_innerHTML=_table(
-                    w["cols"], [[e.get(c) for c in WORDS["en"]["cols"]] for e in events]))
+                    w["cols"], shown_events(events, run, model.lang)))
             else:
                 _html(solara, "p", html.escape(w["no_events"]))
         _html(solara, "h4", html.escape(w["incidents"]))

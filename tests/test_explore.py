@@ -55,26 +55,23 @@ def test_derived_event_log_replays_every_warning_arrival_and_report():
     while pair.running:
         pair.step()
         for key in pair.sides:
-            events, own = explore.step_events(pair.runs[key], pair.t)
-            assert not own  # main's model keeps no event log yet
-            for e in events:
+            for e in explore.derived_events(pair.runs[key], pair.t):
                 assert set(e) == {"step", "hour", "event", "actor", "target", "incident",
                                   "amount", "detail"}
-                assert e["step"] == pair.t
-                name = {"warned": "warned", "hazard arrived": "arrived",
-                        "reported": "reported", "reported (held back)": "reported"}.get(
-                    e["event"])
-                if name:
-                    seen[key][name].add((e["target"] or e["actor"], e["step"]))
+                assert e["step"] == pair.t and e["hour"] == pair.t * pair.step_hours
+                if e["event"] in seen[key]:
+                    city = e["target"] if e["event"] == "warned" else e["actor"]
+                    seen[key][e["event"]].add((city, e["step"]))
     for key in pair.sides:
-        run = pair.runs[key]
-        names = run.region.names_en
-        inc = run.incidents[0]
-        assert seen[key]["warned"] == {(names[j], int(s)) for j, s in enumerate(inc.informed)
+        inc = pair.runs[key].incidents[0]
+        assert seen[key]["warned"] == {(j, int(s)) for j, s in enumerate(inc.informed)
                                        if 0 <= s <= pair.t}
-        assert seen[key]["arrived"] == {(names[j], int(s)) for j, s in enumerate(inc.arrival)
+        assert seen[key]["arrived"] == {(j, int(s)) for j, s in enumerate(inc.arrival)
                                         if 0 <= s <= pair.t}
-        assert len(seen[key]["reported"]) == (1 if 0 <= inc.report_step <= pair.t else 0)
+        assert seen[key]["reported"] == {(inc.origin, inc.report_step)}
+    rows = explore.shown_events(explore.derived_events(pair.runs["coordinated"], 4),
+                                pair.runs["coordinated"], "zh")
+    assert [4, 24.0, "收到预警", "", "城市1", 0, None, ""] in rows  # words and names, not keys
 
 
 def test_event_panel_uses_the_models_own_log_when_there_is_one():
