@@ -1,4 +1,5 @@
-"""Command line: run / plot / validate / list / merge. A thin layer over sim.study.
+"""Command line: run / plot / validate / list / merge / validate-model / explore. A thin layer over
+sim.study (and sim.explore for the dashboard).
 
 Errors a user can fix (a bad scenario, input beyond a limit, a folder of another study or with
 damaged or foreign chunks, a link inside a results folder, another run writing the folder, a full
@@ -20,7 +21,7 @@ import yaml
 
 from sim import __version__, safeio
 
-VERBS = ("run", "plot", "validate", "list", "merge", "validate-model")
+VERBS = ("run", "plot", "validate", "list", "merge", "validate-model", "explore")
 EPILOG = """examples:
   python run.py scenarios/quickstart.yaml
   python run.py scenarios/quickstart.yaml --replications 5 --workers 2 --out /tmp/res
@@ -33,6 +34,7 @@ EPILOG = """examples:
   python run.py validate scenarios/*.yaml
   python run.py list
   python run.py validate-model --no-patterns
+  python run.py explore scenarios/quickstart.yaml --port 8765
 """
 
 
@@ -77,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"kuayu {__version__}")
     sub = parser.add_subparsers(dest="verb",
-                                metavar="{run,plot,validate,list,merge,validate-model}")
+                                metavar="{run,plot,validate,list,merge,validate-model,explore}")
 
     run = sub.add_parser("run", help="run a scenario (the default verb)", epilog=EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -154,6 +156,30 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--no-patterns", action="store_true",
                        help="leave the pattern-test table and figures as they are (the tests "
                             "run in the test suite)")
+    explore = sub.add_parser(
+        "explore", help="watch one run in the browser: two regimes side by side (a Mesa "
+                        "SolaraViz page)",
+        description="Serve a page (Mesa's SolaraViz) that runs the scenario's first sweep\n"
+                    "point on one seed under two regimes side by side, step by step: the\n"
+                    "region map with the hazard and each city's state, the outcome plots, the\n"
+                    "event log of the current step, a regime selector and sliders for the\n"
+                    "main mechanism settings (docs/explore.md). Stop it with Ctrl-C.",
+        epilog="example:\n  python run.py explore scenarios/quickstart.yaml --port 8765\n"
+               "  then open http://127.0.0.1:8765 in a browser",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    explore.add_argument("scenario", help="scenario YAML file, e.g. scenarios/quickstart.yaml")
+    explore.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                         help="override a parameter by dotted path (repeatable), "
+                              "e.g. --set hazard.magnitude=50")
+    explore.add_argument("--port", type=int, default=8765, metavar="N",
+                         help="port to serve on (default 8765), e.g. --port 8800")
+    explore.add_argument("--host", default="127.0.0.1",
+                         help="address to listen on (default 127.0.0.1, this machine only; "
+                              "0.0.0.0 lets other machines connect)")
+    explore.add_argument("--open", action="store_true", help="open the page in a browser")
+    explore.add_argument("--lang", choices=("en", "zh"), default="en",
+                         help="language of the page's labels and charts (default en; the "
+                              "charts can be switched on the page)")
     return parser
 
 
@@ -199,7 +225,8 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate,
                 "list": cmd_list, "merge": cmd_merge,
-                "validate-model": cmd_validate_model}[args.verb](args, argv)
+                "validate-model": cmd_validate_model,
+                "explore": cmd_explore}[args.verb](args, argv)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -386,4 +413,47 @@ def cmd_validate_model(args, argv) -> int:
     except RecordError as exc:
         raise UsageError(str(exc)) from None
     print(f"{DOC}: regenerated {', '.join(names)}")
+    return 0
+
+
+def cmd_explore(args, argv) -> int:
+    import json
+    import socket
+
+    from sim.scenario import load
+
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: expected a port number between 1 and 65535")
+    overrides = _parse_set(args.set)
+    scenario = load(args.scenario, overrides)  # a bad scenario stops here, with exit code 2
+    # Solara reports usage to its authors unless told not to; a study's page has no business
+    # calling out (and offline it would only wait).
+    os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    try:
+        import solara  # noqa: F401
+        from mesa.visualization import SolaraViz  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(f"explore needs Mesa's visualisation ({exc.name} is missing): "
+                         'pip install "mesa[viz]" (or pip install -e . again)') from None
+    with socket.socket() as probe:
+        try:
+            probe.bind((args.host, args.port))
+        except OSError as exc:
+            raise UsageError(f"cannot serve on {args.host}:{args.port} ({exc.strerror}); "
+                             f"choose another port, e.g. --port {args.port + 1}") from None
+    from sim import explore
+
+    if not explore.assets_bundled():
+        print("note: the page's scripts will come from cdn.jsdelivr.net (this needs internet); "
+              'offline, install them first: pip install -e ".[offline]"', file=sys.stderr)
+    os.environ[explore.ENV_SCENARIO] = str(Path(args.scenario).resolve())
+    os.environ[explore.ENV_SET] = json.dumps(overrides)
+    os.environ[explore.ENV_LANG] = args.lang
+    print(f"exploring '{scenario.name}' (first sweep point, seed of replication 0): "
+          f"http://{args.host}:{args.port}  (Ctrl-C stops)", flush=True)
+    from solara.__main__ import cli
+
+    options = ["run", "sim.explore", "--host", args.host, "--port", str(args.port),
+               "--production", "--open" if args.open else "--no-open"]
+    cli.main(options, prog_name="run.py explore", standalone_mode=False)
     return 0
