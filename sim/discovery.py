@@ -235,6 +235,7 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, min_density: float = 0.8,
                 i = len(box.peeling_trajectory) - 1
                 box.select(i)
             trajectory = box.peeling_trajectory.reset_index(drop=True)
+            chosen_met = met
             met = bool(trajectory.loc[i, "density"] >= min_density - 1e-12) if dropped else met
             lims = box.box_lims[i]
             dims = _restricted(lims, init)
@@ -252,7 +253,7 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, min_density: float = 0.8,
                 "box": k, "step": int(row["id"]), "coverage": float(row["coverage"]),
                 "density": float(row["density"]), "mass": float(row["mass"]),
                 "res_dim": len(dims), "n_cases": int(row["n"]), "n_holds": int(row["k"]),
-                "density_target_met": met,
+                "density_target_met": met, "target_met_before_drop": chosen_met,
                 "limits": {c: (lims.loc[0, c], lims.loc[1, c]) for c in init.columns},
                 "range": {c: (init.loc[0, c], init.loc[1, c]) for c in init.columns},
                 "restricted": dims, "dropped": dropped,
@@ -656,6 +657,8 @@ TEXT = {
                          "coverage {cov}, density {dens}.",
         "not_met": " No box on the peeling trajectory reached the density target {target}; "
                    "this box maximises coverage × density.",
+        "dropped": " Dropping the restrictions on {dims}, which their quasi-p values (> {qp}) "
+                   "do not support, took the density below the target {target}.",
         "no_box": "No box: the condition holds about equally across the swept space (PRIM "
                   "restricts no input), or in none or all of the cases.",
         "box_table": ["Box", "Input", "Restriction", "Sampled range", "Quasi-p"],
@@ -700,6 +703,7 @@ TEXT = {
         "sentence_more": "参数盒{k}（在参数盒1之外的案例中）：当{rule}时，{text}：覆盖率 {cov}，"
                          "密度 {dens}。",
         "not_met": "剥离轨迹上没有参数盒达到密度目标 {target}；此参数盒使覆盖率×密度最大。",
+        "dropped": "去掉准p值（> {qp}）不支持的限制（{dims}）后，密度低于目标 {target}。",
         "no_box": "没有参数盒：条件在扫描空间中大致均匀地成立（PRIM 未限制任何输入），"
                   "或在全部案例中都成立或都不成立。",
         "box_table": ["参数盒", "输入参数", "限制", "抽样范围", "准p值"],
@@ -761,7 +765,11 @@ def box_sentences(found: Discovery, lang: str, labels: dict[str, str]) -> list[l
                                  dens=f"{b['density']:.2f}")
             if lang == "en" and b["box"] == 1:
                 line = _capital(line)
-            if not b["density_target_met"]:
+            if not b["density_target_met"] and b.get("target_met_before_drop"):
+                line += t["dropped"].format(target=f"{found.spec['min_density']:g}",
+                                            qp=f"{found.spec.get('max_qp', 0.05):g}",
+                                            dims=", ".join(b.get("dropped", [])))
+            elif not b["density_target_met"]:
                 line += t["not_met"].format(target=f"{found.spec['min_density']:g}")
             lines.append(line)
         out.append(lines)
@@ -861,7 +869,7 @@ WORDS = {
         "coverage": "Coverage (0–1)",
         "density": "Density (0–1)",
         "res_dim": "Restricted inputs",
-        "chosen": "chosen box: coverage {cov}, density {dens}",
+        "chosen": "chosen box\ncoverage {cov}, density {dens}",
         "target": "density target {t:g}",
         "base": "base rate {b:.2f}",
         "trade_note": "PRIM peeling trajectory of box 1 (EMA Workbench): each dot is one step of "
@@ -876,7 +884,8 @@ WORDS = {
         "position": "Place in the sampled range (0 = lowest value sampled, 1 = highest)",
         "box_k": "box {k}: coverage {cov}, density {dens}",
         "box_note": "bars: the range each box keeps of an input it restricts (grey: the whole "
-                    "sampled range; numbers: the box's bounds); density = mean of the "
+                    "sampled range, given under the input's name; numbers: the bounds the box "
+                    "sets); density = mean of the "
                     "condition over the box's cases; n = {n} cases ({what})",
         "no_box": "no box (PRIM restricts no input)",
         "nothing": "the condition holds in {share} of the cases: no box to find",
@@ -892,7 +901,7 @@ WORDS = {
         "coverage": "覆盖率（0–1）",
         "density": "密度（0–1）",
         "res_dim": "受限输入参数个数",
-        "chosen": "选定参数盒：覆盖率 {cov}，密度 {dens}",
+        "chosen": "选定参数盒\n覆盖率 {cov}，密度 {dens}",
         "target": "密度目标 {t:g}",
         "base": "基准比例 {b:.2f}",
         "trade_note": "参数盒1的耐心规则归纳法剥离轨迹：每个点是一次剥离，"
@@ -906,7 +915,7 @@ WORDS = {
         "position": "在抽样范围中的位置（0 = 抽样最小值，1 = 最大值）",
         "box_k": "参数盒{k}：覆盖率 {cov}，密度 {dens}",
         "box_note": "条形：各参数盒在其所限制的输入参数上保留的范围"
-                    "（灰色：整个抽样范围；数字：参数盒边界）；"
+                    "（灰色：整个抽样范围，见参数名下方；数字：参数盒设定的边界）；"
                     "密度 = 盒内案例条件指标的均值；n = {n} 个案例（{what}）",
         "no_box": "没有参数盒（未限制任何输入参数）",
         "nothing": "条件在{share}的案例中成立：无参数盒可找",
@@ -994,13 +1003,17 @@ def tradeoff_chart(results, style, condition: str | None = None):
         chosen = whole[whole["chosen"]]
         if len(chosen):
             cx, cy = float(chosen["coverage"].iloc[0]), float(chosen["density"].iloc[0])
+            dims = int(chosen["res_dim"].iloc[0])
+            ax.scatter([cx], [cy], c=[dims], cmap=cmap, norm=norm, s=14, edgecolors="black",
+                       linewidths=0.3, zorder=4)
             ax.scatter([cx], [cy], s=90, facecolors="none", edgecolors="#D55E00",
-                       linewidths=1.4, zorder=4)
+                       linewidths=1.4, zorder=5)
+            # the label in the top right corner, which peeling leaves empty
             ax.annotate(w["chosen"].format(cov=f"{cx:.2f}", dens=f"{cy:.2f}"), (cx, cy),
-                        xytext=(-9, 9), textcoords="offset points", ha="right",
-                        va="bottom", fontsize=6.5, color="#D55E00",
+                        xytext=(0.98, 0.97), textcoords="axes fraction", ha="right",
+                        va="top", fontsize=6.5, color="#D55E00", linespacing=1.2,
                         arrowprops={"arrowstyle": "-", "color": "#D55E00",
-                                    "linewidth": 0.6})
+                                    "linewidth": 0.6, "shrinkB": 5})
         ax.axhline(target, color="black", linestyle="--", linewidth=0.8, zorder=2)
         ax.annotate(w["target"].format(t=target), (0.01, target), xycoords=("axes fraction",
                                                                             "data"),
@@ -1085,10 +1098,14 @@ def boxes_chart(results, style, condition: str | None = None):
                 a, z = (lo - r_lo) / span, (hi - r_lo) / span
                 ax.barh(y, z - a, left=a, height=h * 0.85, color=colours[j], alpha=0.85,
                         zorder=2)
-                ax.annotate(_number(lo), (a, y), xytext=(-2, 0), textcoords="offset points",
-                            ha="right", va="center", fontsize=6.5, zorder=3)
-                ax.annotate(_number(hi), (z, y), xytext=(2, 0), textcoords="offset points",
-                            ha="left", va="center", fontsize=6.5, zorder=3)
+                if lo > r_lo:  # the bound it sets (an open side is the sampled range's end)
+                    ax.annotate(_number(lo), (a, y), xytext=(-2, 0),
+                                textcoords="offset points", ha="right", va="center",
+                                fontsize=6.5, zorder=3)
+                if hi < r_hi:
+                    ax.annotate(_number(hi), (z, y), xytext=(2, 0),
+                                textcoords="offset points", ha="left", va="center",
+                                fontsize=6.5, zorder=3)
         ticks = []
         for p in rows:
             b = next(b for b in f.boxes if p in b["range"])
@@ -1099,7 +1116,8 @@ def boxes_chart(results, style, condition: str | None = None):
         ax.set_yticks(range(len(rows)), ticks)
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.tick_params(axis="y", length=0)
-        ax.set_xlabel(w["position"])
+        if ax is axes[-1, 0]:  # one axis label for the panels stacked above it
+            ax.set_xlabel(w["position"])
         handles = [Patch(color=colours[j], alpha=0.85) for j in range(k)]
         labels = [w["box_k"].format(k=b["box"], cov=f"{b['coverage']:.2f}",
                                     dens=f"{b['density']:.2f}") for b in f.boxes]
