@@ -768,7 +768,8 @@ def box_sentences(found: Discovery, lang: str, labels: dict[str, str]) -> list[l
             if not b["density_target_met"] and b.get("target_met_before_drop"):
                 line += t["dropped"].format(target=f"{found.spec['min_density']:g}",
                                             qp=f"{found.spec.get('max_qp', 0.05):g}",
-                                            dims=", ".join(b.get("dropped", [])))
+                                            dims=", ".join(f"`{d}`" for d in
+                                                           b.get("dropped", [])))
             elif not b["density_target_met"]:
                 line += t["not_met"].format(target=f"{found.spec['min_density']:g}")
             lines.append(line)
