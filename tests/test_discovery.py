@@ -274,3 +274,28 @@ def test_the_shipped_study_runs_at_reduced_size(tmp_path):
         assert cond["label_zh"] in zh
     assert "Robust regime choice" in en and "稳健的模式选择" in zh
     assert open_results(res.path).manifest["scenario"]["discovery"]["min_density"] == 0.5
+
+
+def test_per_point_judges_the_mean_difference_of_each_point():
+    runs = synthetic_runs(seed=5, points=60, reps=3)
+    spec = copy.deepcopy(SPEC) | {"per": "point"}
+    (f,) = discovery.analyse(runs, spec).found
+    assert len(f.cases) == 60 and (f.cases["n_draws"] == 3).all()
+    inside = (f.cases["info.report_delay_hours"] > DELAY) & \
+        (f.cases["compensation.payout_share"] < SHARE)
+    assert (f.cases["holds"] == inside).all()  # every draw of a point agrees in sign
+    assert set(f.boxes[0]["restricted"]) == {"info.report_delay_hours",
+                                             "compensation.payout_share"}
+
+
+def test_ignore_sweep_must_name_swept_parameters():
+    data = copy.deepcopy(SMALL)
+    data["regimes"][0]["ignore_sweep"] = ["info.relay_hour", "hazard.magnitude"]
+    with pytest.raises(ScenarioError) as exc:
+        load(data)
+    text = str(exc.value)
+    assert "regimes[0].ignore_sweep: expected a swept parameter" in text
+    assert "(did you mean 'info.relay_hours'?)" in text and "'hazard.magnitude'" in text
+    data["regimes"][0]["ignore_sweep"] = "yes"
+    with pytest.raises(ScenarioError, match="expected true, false or a list"):
+        load(data)
