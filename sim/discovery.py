@@ -741,7 +741,7 @@ def _definition(cond: dict, lang: str, labels: dict[str, str]) -> str:
     op = OPERATOR[cond["holds"]]
     if lang == "zh":
         diff = f"（{a} − {b}）/ |{b}|" if cond.get("relative") else f"{a} − {b}"
-        return f"判定：同一次抽样中 {what} 的 {diff} {op} {t:g}。"
+        return f"判定：同一次抽样中 {what} 的{diff} {op} {t:g}。"
     diff = f"({a} − {b}) / |{b}|" if cond.get("relative") else f"{a} − {b}"
     return f"Condition: in the same draw, {what} {diff} {op} {t:g}."
 
@@ -768,8 +768,8 @@ def box_sentences(found: Discovery, lang: str, labels: dict[str, str]) -> list[l
             if not b["density_target_met"] and b.get("target_met_before_drop"):
                 line += t["dropped"].format(target=f"{found.spec['min_density']:g}",
                                             qp=f"{found.spec.get('max_qp', 0.05):g}",
-                                            dims=", ".join(f"`{d}`" for d in
-                                                           b.get("dropped", [])))
+                                            dims=(", " if lang == "en" else "、").join(
+                                                f"`{d}`" for d in b.get("dropped", [])))
             elif not b["density_target_met"]:
                 line += t["not_met"].format(target=f"{found.spec['min_density']:g}")
             lines.append(line)
