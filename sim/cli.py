@@ -21,7 +21,8 @@ import yaml
 
 from sim import __version__, safeio
 
-VERBS = ("run", "plot", "validate", "list", "merge", "validate-model", "explore")
+VERBS = ("run", "plot", "validate", "list", "merge", "validate-model", "explore",
+         "discover")
 EPILOG = """examples:
   python run.py scenarios/quickstart.yaml
   python run.py scenarios/quickstart.yaml --replications 5 --workers 2 --out /tmp/res
@@ -31,6 +32,8 @@ EPILOG = """examples:
   python run.py scenarios/quickstart.yaml --shard 0/4 --out /scratch/shard0
   python run.py merge /scratch/shard0/quickstart /scratch/shard1/quickstart ...
   python run.py plot results/quickstart --lang zh
+  python run.py discover results/when_coordination_fails
+  python run.py discover results/when_coordination_fails --from my_conditions.yaml
   python run.py validate scenarios/*.yaml
   python run.py list
   python run.py validate-model --no-patterns
@@ -79,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"kuayu {__version__}")
     sub = parser.add_subparsers(dest="verb",
-                                metavar="{run,plot,validate,list,merge,validate-model,explore}")
+                                metavar="{run,plot,validate,list,merge,validate-model,"
+                                        "explore,discover}")
 
     run = sub.add_parser("run", help="run a scenario (the default verb)", epilog=EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -126,6 +130,24 @@ def build_parser() -> argparse.ArgumentParser:
                       help="also write SVG (PNG and PDF are always written)")
     plot.add_argument("--lang", action="append", choices=("en", "zh"),
                       help="language (repeatable; default: en and zh)")
+
+    discover = sub.add_parser(
+        "discover", help="scenario discovery on a finished study: PRIM boxes, CART, feature "
+                         "scores and regret (docs/discovery.md)",
+        description="Find where in the swept parameter space a condition on paired outcomes "
+                    "holds (e.g. coordinated's spillover loss is not lower than "
+                    "territorial's), with the EMA Workbench's PRIM, CART and feature scoring, "
+                    "and each regime's regret. Uses the study's own discovery: block, or the "
+                    "one in --from FILE.yaml (nothing is run again). Writes discovery/ "
+                    "(boxes.csv ...), the charts discovery_tradeoff, discovery_boxes and "
+                    "regret, and the report.")
+    discover.add_argument("results", metavar="RESULTS_DIR",
+                          help="results folder, e.g. results/when_coordination_fails")
+    discover.add_argument("--from", dest="source", metavar="FILE.yaml",
+                          help="a YAML file with a discovery: block (a scenario file or a "
+                               "file with that key alone), e.g. --from my_conditions.yaml")
+    discover.add_argument("--lang", action="append", choices=("en", "zh"),
+                          help="chart and report language (repeatable; default: en and zh)")
 
     validate = sub.add_parser("validate", help="check scenario files without running them")
     validate.add_argument("scenarios", nargs="+", help="scenario YAML files")
@@ -224,7 +246,7 @@ def _main(argv: list[str] | None = None) -> int:
     log.propagate = False
     try:
         return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate,
-                "list": cmd_list, "merge": cmd_merge,
+                "list": cmd_list, "merge": cmd_merge, "discover": cmd_discover,
                 "validate-model": cmd_validate_model,
                 "explore": cmd_explore}[args.verb](args, argv)
     except ScenarioError as exc:
@@ -392,6 +414,43 @@ def cmd_merge(args, argv) -> int:
     print(f"Results: {res.path}/  (runs.csv, summary.csv, differences.csv, manifest.json)")
     if not args.no_charts:
         print(f"Charts:  {res.path / 'figures'}/  (PNG and PDF)")
+    return 0
+
+
+def cmd_discover(args, argv) -> int:
+    from sim import discovery
+    from sim.report import write_report
+    from sim.scenario import ScenarioError, read_discovery
+    from sim.study import open_results
+
+    res = open_results(args.results)
+    sc = res.manifest["scenario"]
+    if res.manifest.get("status") != "complete":
+        raise UsageError(f"{res.path}: the study is not complete ({res.chunks_done} of "
+                         f"{res.manifest['runs']['chunks']} chunks); run it to the end first")
+    if args.source:
+        spec = read_discovery(args.source, [r["name"] for r in sc["regimes"]],
+                              sc["baseline"], sc.get("swept", []))
+    else:
+        spec = sc.get("discovery")
+        if not spec:
+            raise UsageError(f"{res.path}: the scenario of this study has no discovery: "
+                             "block; pass --from FILE.yaml with one (docs/discovery.md)")
+    try:
+        written = discovery.write(res, spec)
+    except discovery.DiscoveryError as exc:
+        raise ScenarioError([f"{args.source or res.path}: discovery: {exc}"]) from None
+    langs = tuple(args.lang or ("en", "zh"))
+    for lang in langs:
+        written += res.plot(list(discovery.charts_of(spec)), lang)
+    write_report(res, langs)
+    found = discovery.of(res, spec)
+    labels = res.labels
+    for lines in discovery.box_sentences(found, "en", labels):
+        for line in lines:
+            print(line)
+    print(f"\n{len(written)} files written to {res.path / discovery.FOLDER}/ and "
+          f"{res.path / 'figures'}/; the report is {res.path / 'report.html'}")
     return 0
 
 

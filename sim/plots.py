@@ -956,7 +956,8 @@ def burden(accounts: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
 def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
                 swept: list[str], incidents_recorded: bool = True,
                 design: dict | None = None, *, accounts_recorded: bool = True,
-                trust_recorded: bool = True, regions_recorded: bool = True) -> str | None:
+                trust_recorded: bool = True, regions_recorded: bool = True,
+                discovery: dict | None = None) -> str | None:
     """Why chart `name` cannot be drawn for this study (None if it can); `design` is the
     scenario's morris or sobol sweep, if any; the *_recorded flags say which per-city tables
     the results folder holds (see recorded())."""
@@ -976,6 +977,18 @@ def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
         from sim import sensitivity
 
         return sensitivity.unavailable(runs, swept, design)
+    if name in ("discovery_tradeoff", "discovery_boxes", "regret"):
+        if not discovery:
+            return ("it needs a discovery: block in the scenario (docs/discovery.md), or "
+                    "`python run.py discover RESULTS --from FILE.yaml`")
+        if name == "regret" and not discovery.get("regret"):
+            return "it needs regret in the discovery block (it was set to false)"
+        if name != "regret" and not discovery.get("conditions"):
+            return "it needs a condition in the discovery block"
+        missing = [p for p in discovery.get("inputs", []) if p not in runs]
+        if missing:
+            return f"the results hold no column for {', '.join(missing)}"
+        return None
     if name == "sweep_response" and not numeric_swept(runs, swept):
         return ("it needs a sweep over a numeric parameter with two or more values; this study "
                 + (f"sweeps {', '.join(swept)} (not numeric)" if swept else "has no sweep"))
@@ -1049,6 +1062,8 @@ def render(name: str, results, lang: str = "en", **options):
             from sim import sensitivity
 
             return sensitivity.chart(results, style, **options)
+        if name in ("discovery_tradeoff", "discovery_boxes", "regret"):
+            return _chart_function(name)(results, style, **options)
         if name == "regime_comparison":
             return regime_comparison(runs, style, **options)
         if name == "sweep_response":
@@ -1077,9 +1092,11 @@ def render(name: str, results, lang: str = "en", **options):
 
 def _chart_function(name: str):
     """The function that draws chart `name` (None for one drawn elsewhere)."""
-    from sim import sensitivity
+    from sim import discovery, sensitivity
 
-    return {"regime_comparison": regime_comparison, "sweep_response": sweep_response,
+    return {"discovery_tradeoff": discovery.tradeoff_chart,
+            "discovery_boxes": discovery.boxes_chart, "regret": discovery.regret_chart,
+            "regime_comparison": regime_comparison, "sweep_response": sweep_response,
             "timeseries": timeseries, "heatmap": heatmap, "tradeoff": tradeoff,
             "incident_map": maps.incident_map, "incident_timeline": maps.incident_timeline,
             "trust": trust_chart, "burden": burden, "region_map": maps.region_map,
@@ -1136,7 +1153,8 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     reasons |= {n: r for n in names if n in CHART_NAMES
                 and (r := unavailable(n, results.runs, results.series, swept,
                                       _has_incidents(results),
-                                      design=manifest.get("design"), **recorded(results)))}
+                                      design=manifest.get("design"), **recorded(results),
+                                      discovery=_discovery_spec(results)))}
     if explicit and reasons:
         raise ChartError("; ".join(f"chart {n!r} cannot be drawn for {results.name}: {r}"
                                    for n, r in reasons.items()))
@@ -1161,6 +1179,16 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
                 written.append(path)
         plt.close(fig)
     return written
+
+
+def _discovery_spec(results) -> dict | None:
+    """The discovery block in force for a results folder (sim.discovery.spec_of)."""
+    from sim import discovery
+
+    try:
+        return discovery.spec_of(results)
+    except (AttributeError, KeyError, TypeError):  # not a results folder (a test's stand-in)
+        return None
 
 
 def _metadata(fmt: str) -> dict | None:
@@ -1201,6 +1229,12 @@ CAPTIONS = {
                   "with the Gini of net burden per capita.",
         "region_map": "The region per regime: cities by population, coloured by mean net "
                       "burden, with rivers and compensation flows.",
+        "discovery_tradeoff": "Scenario discovery: coverage against density along PRIM's "
+                              "peeling trajectory for each condition, with the box chosen.",
+        "discovery_boxes": "Scenario discovery: the boxes PRIM chose, as the range of each "
+                           "restricted input they keep, with coverage and density.",
+        "regret": "Robust regime choice: each regime's regret over the draws (its loss minus "
+                  "the best regime's in the same draw) and the share of draws it is best.",
     },
     "zh": {
         "sensitivity": "结果对扫描参数的敏感性：莫里斯法的μ*与σ，或索博尔一阶与总效应指数，"
@@ -1220,6 +1254,11 @@ CAPTIONS = {
                   "基尼系数。",
         "region_map": "各治理模式的区域地图：城市按人口标示大小、按平均净负担着色，"
                       "并绘出河流与补偿资金流向。",
+        "discovery_tradeoff": "情景发现：各条件在耐心规则归纳法剥离轨迹上覆盖率与密度的权衡，"
+                              "并标出选定的参数盒。",
+        "discovery_boxes": "情景发现：选定参数盒在各受限输入参数上保留的范围，及其覆盖率与密度。",
+        "regret": "稳健的模式选择：各治理模式在全部抽样中的遗憾值分布（其损失减去同一次抽样中"
+                  "最优模式的损失），以及其为最优的抽样比例。",
     },
 }
 

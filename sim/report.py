@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from sim import analysis, plots, replay
+from sim import analysis, discovery, plots, replay
 
 if TYPE_CHECKING:
     from sim.study import Results
@@ -274,9 +274,8 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
                                                    for k, v in params.items()) or t["none"]))
     points = sc.get("sweep_points") or [{}]
     if swept:
-        desc = "; ".join(
-            f"`{p}` ∈ {{{', '.join(_value(v) for v in _unique(pt.get(p) for pt in points))}}}"
-            for p in swept)
+        desc = "; ".join(_swept_values(p, _unique(pt.get(p) for pt in points), lang)
+                         for p in swept)
         items.append(f"{t['sweep']}{c}" + t["points"].format(k=len(points), params=desc))
     else:
         items.append(f"{t['sweep']}{c}{t['no_sweep']}")
@@ -432,6 +431,8 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
 
     # an incident replay: the model's timeline against the documented record (sim/replay.py)
     replay.add_section(doc, results, lang)
+    # scenario discovery and regret, for a study with a discovery block (sim/discovery.py)
+    discovery.add_section(doc, results, lang)
 
     # per-city accounts when some city stays out of a mechanism (participation.*)
     add_city_section(doc, results, lang, ci)
@@ -692,6 +693,16 @@ def _diff_row(d, first: list[str]) -> list[str]:
     return [*first, mean_ci_text(d["mean_diff"], d["ci_low"], d["ci_high"]),
             pct_text(d["pct_change"], d["pct_ci_low"], d["pct_ci_high"]),
             number(d["effect_size_dz"], 2), str(int(d["n_pairs"]))]
+
+
+def _swept_values(path: str, values: list, lang: str) -> str:
+    """`path` ∈ {the values}, or for many numbers (a sampled sweep) their count and range."""
+    if len(values) > MAX_POINT_ROWS and all(isinstance(v, int | float)
+                                            and not isinstance(v, bool) for v in values):
+        lo, hi = _value(min(values)), _value(max(values))
+        return (f"`{path}`：{len(values)}个取值，范围 [{lo}, {hi}]" if lang == "zh" else
+                f"`{path}`: {len(values)} values in [{lo}, {hi}]")
+    return f"`{path}` ∈ {{{', '.join(_value(v) for v in values)}}}"
 
 
 def _unique(values) -> list:

@@ -51,9 +51,23 @@ TOP_KEYS = {
                      "{timeseries: {panels: [mean_trust, cooperation]}}",
     "max_runs": "refuse plans larger than this unless confirmed (default 200000)",
     "report": "what the report speaks of: {outcomes: [...], headline: [...]}",
+    "discovery": "scenario discovery: where in the swept space a condition on paired outcomes "
+                 "holds (PRIM boxes, CART, feature scores) and each regime's regret "
+                 "(docs/discovery.md)",
 }
 REPORT_KEYS = ("outcomes", "headline")
-REGIME_KEYS = ("name", "regime", "label", "label_zh", "set")
+REGIME_KEYS = ("name", "regime", "label", "label_zh", "set", "ignore_sweep")
+# The discovery block (sim.discovery): its keys, the keys of one condition, what `holds` may
+# say and the options of `regret`.
+DISCOVERY_KEYS = ("conditions", "inputs", "per", "min_density", "max_qp", "mass_min",
+                  "peel_alpha", "boxes", "regret")
+CONDITION_KEYS = ("name", "label", "label_zh", "regime", "versus", "outcome", "city", "holds",
+                  "threshold", "relative")
+HOLDS = ("higher", "not_lower", "lower", "not_higher")
+DISCOVERY_PER = ("draw", "point")
+REGRET_KEYS = ("outcome", "regimes")
+MAX_CONDITIONS = 6
+MAX_BOXES = 5
 # What a scenario may choose per chart (sim.plots draws with these keyword options). Kinds:
 # outcomes = a list of outcome names, outcome = one, panels = time-series panels (the names of
 # sim.plots.SERIES_PANELS), path = a swept parameter, account = a per-city account,
@@ -72,6 +86,9 @@ CHART_OPTIONS: dict[str, dict[str, str]] = {
     "burden": {"point": "int"},
     "region_map": {"point": "int", "colour": "account", "flows": "bool"},
     "sensitivity": {"outcomes": "outcomes"},
+    "discovery_tradeoff": {"condition": "condition"},
+    "discovery_boxes": {"condition": "condition"},
+    "regret": {},
 }
 SWEEP_KINDS = ("factorial", "zip", "lhs", "random", "points", "morris", "sobol")
 # Sample designs for global sensitivity analysis (sim.sensitivity reads their points in order,
@@ -94,7 +111,7 @@ MORRIS_LEVELS = 4
 # The chart catalogue (drawn by sim.plots; listed here so validation needs no plotting).
 CHARTS = ("regime_comparison", "sweep_response", "timeseries", "heatmap", "tradeoff",
           "incident_map", "incident_timeline", "trust", "burden", "region_map",
-          "sensitivity")
+          "sensitivity", "discovery_tradeoff", "discovery_boxes", "regret")
 DEFAULT_MAX_RUNS = 200_000
 MAX_RANGE_VALUES = 100_000  # one swept range; the whole plan is bounded by max_runs
 HARD_MAX_POINTS = 5_000_000  # sweep points built even with --yes (memory, not patience)
@@ -147,6 +164,9 @@ class RegimeSpec:
     label: str
     label_zh: str
     settings: dict[str, Any]
+    # swept paths whose sweep values this regime does not take (it keeps its own settings);
+    # its rows still carry the point's values, so it pairs with the others at that point
+    ignore_sweep: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,6 +204,7 @@ class Scenario:
     # fingerprint, so an edited region file never mixes with results computed on the old one.
     inputs: dict[str, str] = field(default_factory=dict)
     report: dict[str, list[str]] = field(default_factory=dict)
+    discovery: dict[str, Any] | None = None  # sim.discovery's block, validated
 
     @property
     def n_runs(self) -> int:
@@ -200,7 +221,9 @@ class Scenario:
                "record_cities": self.record_cities,
                # only when on, so the studies that record no events keep their fingerprint
                **({"record_events": True} if self.record_events else {}),
-               "regimes": [(r.key, r.regime, r.settings) for r in self.regimes],
+               "regimes": [(r.key, r.regime, r.settings, *([list(r.ignore_sweep)]
+                                                            if r.ignore_sweep else []))
+                           for r in self.regimes],
                "inputs": sorted(self.inputs.values()), "model": __version__}
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -210,9 +233,11 @@ class Scenario:
         run_id = 0
         for point_id, point in enumerate(self.points):
             for reg in self.regimes:
+                applied = ({k: v for k, v in point.items() if k not in reg.ignore_sweep}
+                           if reg.ignore_sweep else point)
                 for rep in range(self.replications):
                     yield RunSpec(run_id, reg.key, reg.regime, point_id, rep, rep, point,
-                                  {**reg.settings, **self.params, **point})
+                                  {**reg.settings, **self.params, **applied})
                     run_id += 1
 
     def resolved(self) -> dict[str, Any]:
@@ -221,7 +246,9 @@ class Scenario:
             "name": self.name, "description": self.description, "seed": self.seed,
             "replications": self.replications, "baseline": self.baseline,
             "regimes": [{"name": r.key, "regime": r.regime, "label": r.label,
-                         "label_zh": r.label_zh, "settings": r.settings} for r in self.regimes],
+                         "label_zh": r.label_zh, "settings": r.settings,
+                         **({"ignore_sweep": list(r.ignore_sweep)} if r.ignore_sweep else {})}
+                        for r in self.regimes],
             "params": self.params, "sweep_points": self.points, "swept": self.swept,
             "record": {"series": self.record_series, "cities": self.record_cities,
                        "events": self.record_events},
@@ -229,6 +256,7 @@ class Scenario:
             "chart_options": self.chart_options,
             **({"report": self.report} if self.report else {}),
             **({"design": self.design} if self.design else {}),
+            **({"discovery": self.discovery} if self.discovery else {}),
             "defaults": resolve(),
         }
 
@@ -444,6 +472,7 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         if path in overrides:
             problems.append(f"--set {path}: this parameter is swept by the scenario; "
                             "remove it from the sweep or from --set")
+    regimes = _resolve_ignore_sweep(data.get("regimes"), regimes, swept, bad)
     record = data.get("record", {})
     kept = {"series": True, "cities": False, "events": False}
     if not isinstance(record, dict):
@@ -468,6 +497,8 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
 
     chart_options = _check_chart_options(data.get("chart_options", {}), swept, bad)
     report = _check_report(data.get("report", {}), bad)
+    discovery = (check_discovery(data["discovery"], bad, [r.key for r in regimes], baseline,
+                                 swept) if "discovery" in data else None)
 
     if not problems:  # participation names cities: check them against each regime's region
         _check_participation(data, regimes, params, points, overrides, bad, problems)
@@ -476,13 +507,17 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
         seen: set[str] = set()
         for reg in regimes:
             for point in points[:1000]:
+                applied = {k: v for k, v in point.items() if k not in reg.ignore_sweep}
                 try:
-                    _check_world(resolve(reg.settings, params, point))
+                    _check_world(resolve(reg.settings, params, applied))
                 except ValueError as exc:
                     if str(exc) not in seen:  # a region file's problem is said once
                         problems.append(f"{where}: regime {reg.key}: {exc}")
                     seen.add(str(exc))
                     break
+        if discovery and regimes and not problems:
+            _check_discovery_cities(discovery, resolve(regimes[0].settings, params, points[0]),
+                                    bad)
         total = len(regimes) * len(points) * reps
         if total > HARD_MAX_RUNS:
             problems.append(f"{where}: the plan has {total:,} runs, more than kuayu plans in "
@@ -497,7 +532,7 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
                     swept, kept["series"], charts, where, data, record_cities=kept["cities"],
                     record_events=kept["events"],
                     design=design, chart_options=chart_options, report=report,
-                    inputs=_input_files(regimes, params, points, swept))
+                    inputs=_input_files(regimes, params, points, swept), discovery=discovery)
 
 
 def _check_participation(data, regimes, params, points, overrides, bad, problems) -> None:
@@ -621,6 +656,9 @@ def _check_chart_options(options, swept: list[str], bad) -> dict[str, dict[str, 
                                    f"{value!r}")
             elif kind == "bool" and not isinstance(value, bool):
                 bad(f"{at}.{key}", f"expected true or false, found {value!r}")
+            elif kind == "condition" and not isinstance(value, str):
+                bad(f"{at}.{key}", f"expected the name of a discovery condition, found "
+                                   f"{value!r}")
             elif kind in names:
                 what = {"outcomes": "an outcome (python run.py list shows them)",
                         "outcome": "an outcome (python run.py list shows them)",
@@ -1064,3 +1102,263 @@ def _points(body, at: str, bad) -> list[dict[str, Any]] | None:
             return None
         out.append(checked)
     return out
+
+
+def _check_discovery_cities(discovery: dict[str, Any], p: dict[str, Any], bad) -> None:
+    """A condition's `city` must be a city of the study's region."""
+    from sim.regions import build_region
+
+    wanted = [(i, c["city"]) for i, c in enumerate(discovery["conditions"]) if "city" in c]
+    if not wanted:
+        return
+    region = build_region(p, np.random.default_rng(0))
+    for i, city in wanted:
+        try:
+            region.index(city)
+        except ValueError as exc:
+            bad(f"discovery.conditions[{i}].city", str(exc))
+
+
+def _resolve_ignore_sweep(entries, regimes: list[RegimeSpec], swept: list[str], bad
+                          ) -> list[RegimeSpec]:
+    """A regime's `ignore_sweep`: true (every swept path), false, or a list of swept paths;
+    stored on its RegimeSpec as the paths it keeps its own settings for."""
+    if not isinstance(entries, list):
+        return regimes
+    by_key = {r.key: r for r in regimes}
+    out = dict(by_key)
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or "ignore_sweep" not in entry:
+            continue
+        key = entry.get("name", entry.get("regime"))
+        at = f"regimes[{i}].ignore_sweep"
+        value = entry["ignore_sweep"]
+        if key not in by_key:
+            continue
+        if isinstance(value, bool):
+            paths = tuple(swept) if value else ()
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            unknown = [v for v in value if v not in swept]
+            for v in unknown:
+                bad(at, f"expected a swept parameter ({', '.join(swept) or 'this study sweeps '
+                                                         'nothing'}), found {v!r}"
+                        f"{suggest(v, swept)}")
+            if unknown:
+                continue
+            paths = tuple(dict.fromkeys(value))
+        else:
+            bad(at, f"expected true, false or a list of swept parameters, found {value!r}")
+            continue
+        if paths and not swept:
+            bad(at, "this study sweeps nothing, so there is no sweep to ignore")
+            continue
+        r = by_key[key]
+        out[key] = RegimeSpec(r.key, r.regime, r.label, r.label_zh, r.settings, paths)
+    return [out[r.key] for r in regimes]
+
+
+def read_discovery(path: str | Path, regimes: list[str], baseline: str, swept: list[str]
+                   ) -> dict[str, Any]:
+    """The `discovery:` block of a YAML file (a scenario, or a file with that key alone),
+    validated against a finished study's regimes, baseline and swept parameters. Raises
+    ScenarioError with file, line and key path."""
+    data, lines = read_yaml(Path(path))
+    problems: list[str] = []
+
+    def bad(at: str, message: str) -> None:
+        line = lines.at(at)
+        problems.append(f"{path}:{line}: {at}: {message}" if line else
+                        f"{path}: {at}: {message}")
+
+    for at, line in lines.duplicates:
+        problems.append(f"{path}:{line}: {at}: duplicate key; YAML would keep only the last "
+                        "one, so remove or rename one of them")
+    if "discovery" not in data:
+        close = suggest("discovery", [str(k) for k in data])
+        raise ScenarioError([f"{path}: expected a discovery: block (docs/discovery.md), found "
+                             f"keys {', '.join(map(str, data)) or 'none'}"
+                             + (f"; {close.strip(' ()')}" if close else "")])
+    spec = check_discovery(data["discovery"], bad, regimes, baseline, swept)
+    if problems or spec is None:
+        raise ScenarioError(problems)
+    return spec
+
+
+def check_discovery(block, report_bad, regimes: list[str], baseline: str, swept: list[str]
+                    ) -> dict[str, Any] | None:
+    """The `discovery:` block (sim.discovery), every problem reported through `bad` with its
+    key path; returns the block with its defaults filled in, or None if it has problems.
+
+        discovery:
+          conditions:                   # one analysis per condition
+            - {regime: coordinated, outcome: spillover_loss, holds: not_lower}
+          inputs: [info.report_delay_hours, ...]   # default: every swept parameter
+          per: draw                     # draw (replication x point) or point (mean over reps)
+          min_density: 0.8              # which box of the peeling trajectory is chosen
+          mass_min: 0.05                # PRIM: smallest share of draws in a box
+          peel_alpha: 0.05              # PRIM: share peeled off per step
+          boxes: 2                      # at most this many boxes per condition
+          regret: {outcome: total_loss} # or false
+    """
+    from sim.metrics import OUTCOMES
+    from sim.model import ACCOUNTS
+
+    found: list[str] = []
+
+    def bad(path: str, message: str) -> None:
+        found.append(path)
+        report_bad(path, message)
+
+    if not isinstance(block, dict):
+        bad("discovery", "expected a mapping such as {conditions: [{regime: coordinated, "
+                         f"outcome: spillover_loss, holds: not_lower}}]}}, found {block!r}")
+        return None
+    for key in block:
+        if key not in DISCOVERY_KEYS:
+            bad(f"discovery.{key}", f"unknown key{suggest(str(key), DISCOVERY_KEYS)}; expected "
+                                    + ", ".join(DISCOVERY_KEYS))
+    if not swept:
+        bad("discovery", "scenario discovery needs a sweep over the uncertain parameters "
+                         "(e.g. sweep: {lhs: {samples: 50, bounds: {...}}}); this study has "
+                         "none")
+    out: dict[str, Any] = {}
+    conditions = block.get("conditions")
+    if not isinstance(conditions, list) or not conditions:
+        bad("discovery.conditions", "expected a non-empty list of conditions such as "
+                                    "{regime: coordinated, outcome: spillover_loss, holds: "
+                                    f"not_lower}}, found {conditions!r}")
+        conditions = []
+    elif len(conditions) > MAX_CONDITIONS:
+        bad("discovery.conditions", f"expected at most {MAX_CONDITIONS} conditions, found "
+                                    f"{len(conditions)}; split them over two scenarios")
+        conditions = []
+    kept, names = [], set()
+    for i, cond in enumerate(conditions):
+        at = f"discovery.conditions[{i}]"
+        if not isinstance(cond, dict):
+            bad(at, f"expected a mapping with {', '.join(CONDITION_KEYS)}, found {cond!r}")
+            continue
+        for key in cond:
+            if key not in CONDITION_KEYS:
+                bad(f"{at}.{key}", f"unknown key{suggest(str(key), CONDITION_KEYS)}; expected "
+                                   + ", ".join(CONDITION_KEYS))
+        c: dict[str, Any] = {}
+        for key in ("regime", "outcome", "holds"):
+            if key not in cond:
+                bad(at, f"missing {key}; a condition needs regime, outcome and holds, e.g. "
+                        "{regime: coordinated, outcome: spillover_loss, holds: not_lower}")
+        regime = cond.get("regime")
+        if "regime" in cond and regime not in regimes:
+            bad(f"{at}.regime", f"expected one of the study's regimes {regimes}, found "
+                                f"{regime!r}{suggest(str(regime), regimes)}")
+        versus = cond.get("versus", baseline)
+        if versus not in regimes:
+            bad(f"{at}.versus", f"expected one of the study's regimes {regimes}, found "
+                                f"{versus!r}{suggest(str(versus), regimes)}")
+        elif versus == regime:
+            bad(f"{at}.versus", f"a regime cannot be compared with itself ({versus!r}); name "
+                                "another regime of the study")
+        city = cond.get("city")
+        if city is not None and (isinstance(city, bool) or not isinstance(city, str | int)):
+            bad(f"{at}.city", f"expected a city (id, English or Chinese name), found {city!r}")
+        outcome = cond.get("outcome")
+        known = ACCOUNTS if city is not None else OUTCOMES
+        if "outcome" in cond and outcome not in known:
+            what = ("a per-city account (" + ", ".join(ACCOUNTS) + ")" if city is not None
+                    else "an outcome (python run.py list shows them)")
+            bad(f"{at}.outcome", f"expected {what}, found {outcome!r}"
+                                 f"{suggest(str(outcome), known)}")
+        holds = cond.get("holds")
+        if "holds" in cond and holds not in HOLDS:
+            bad(f"{at}.holds", f"expected one of {', '.join(HOLDS)} (the regime's outcome "
+                               f"against the other's), found {holds!r}"
+                               f"{suggest(str(holds), HOLDS)}")
+        threshold = cond.get("threshold", 0)
+        if isinstance(threshold, bool) or not isinstance(threshold, int | float) or \
+                not math.isfinite(threshold):
+            bad(f"{at}.threshold", f"expected a finite number (in the outcome's unit), found "
+                                   f"{threshold!r}")
+        relative = cond.get("relative", False)
+        if not isinstance(relative, bool):
+            bad(f"{at}.relative", f"expected true or false, found {relative!r}")
+        name = cond.get("name", f"condition_{i + 1}")
+        if name_problem(name, "files and columns"):
+            bad(f"{at}.name", name_problem(name, "files and columns"))
+        elif name in names:
+            bad(f"{at}.name", f"duplicate condition name {name!r}; give each its own name")
+        names.add(name)
+        for key in ("label", "label_zh"):
+            if key in cond and not isinstance(cond[key], str):
+                bad(f"{at}.{key}", f"expected text, found {cond[key]!r}")
+        c = {"name": name, "regime": regime, "versus": versus, "outcome": outcome,
+             "holds": holds, "threshold": threshold,
+             **({"relative": True} if relative is True else {}),
+             **({"city": city} if city is not None else {}),
+             **{k: cond[k] for k in ("label", "label_zh") if k in cond}}
+        kept.append(c)
+    out["conditions"] = kept
+    inputs = block.get("inputs", list(swept))
+    if not isinstance(inputs, list) or not inputs or \
+            not all(isinstance(v, str) for v in inputs):
+        bad("discovery.inputs", f"expected a non-empty list of swept parameters, found "
+                                f"{inputs!r}")
+    else:
+        for j, path in enumerate(inputs):
+            if path not in swept:
+                bad(f"discovery.inputs[{j}]", f"expected a swept parameter ("
+                                              f"{', '.join(swept) or 'none'}), found {path!r}"
+                                              f"{suggest(path, swept)}")
+        out["inputs"] = list(dict.fromkeys(inputs))
+    per = block.get("per", "draw")
+    if per not in DISCOVERY_PER:
+        bad("discovery.per", f"expected draw (one case per replication and sweep point) or "
+                             f"point (the mean over a point's replications), found {per!r}"
+                             f"{suggest(str(per), DISCOVERY_PER)}")
+    out["per"] = per
+    for key, default, low, high, closed in (("min_density", 0.8, 0.0, 1.0, True),
+                                            ("max_qp", 0.05, 0.0, 1.0, True),
+                                            ("mass_min", 0.05, 0.0, 0.5, False),
+                                            ("peel_alpha", 0.05, 0.0, 0.5, True)):
+        value = block.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or \
+                not (low < value < high or (closed and value == high)):
+            bad(f"discovery.{key}", f"expected a number in ({low:g}, {high:g}"
+                                    f"{']' if closed else ')'}, found {value!r}")
+        out[key] = value
+    boxes = block.get("boxes", 2)
+    if isinstance(boxes, bool) or not isinstance(boxes, int) or not 1 <= boxes <= MAX_BOXES:
+        bad("discovery.boxes", f"expected an integer from 1 to {MAX_BOXES}, found {boxes!r}")
+    out["boxes"] = boxes
+    regret = block.get("regret", {"outcome": "total_loss"} if len(regimes) > 1 else False)
+    if regret is False:
+        out["regret"] = None
+    elif not isinstance(regret, dict):
+        bad("discovery.regret", f"expected {{outcome: total_loss}} (optionally regimes: "
+                                f"[...]) or false, found {regret!r}")
+    else:
+        for key in regret:
+            if key not in REGRET_KEYS:
+                bad(f"discovery.regret.{key}", f"unknown key{suggest(str(key), REGRET_KEYS)}; "
+                                               "expected " + " or ".join(REGRET_KEYS))
+        outcome = regret.get("outcome", "total_loss")
+        if outcome not in OUTCOMES:
+            bad("discovery.regret.outcome", "expected an outcome where less is better (e.g. "
+                                            f"total_loss), found {outcome!r}"
+                                            f"{suggest(str(outcome), OUTCOMES)}")
+        chosen = regret.get("regimes", regimes)
+        if not isinstance(chosen, list) or len(chosen) < 2:
+            bad("discovery.regret.regimes", "expected a list of two or more of the study's "
+                                            f"regimes, found {chosen!r}")
+        else:
+            for j, r in enumerate(chosen):
+                if r not in regimes:
+                    bad(f"discovery.regret.regimes[{j}]", f"expected one of the study's "
+                                                          f"regimes {regimes}, found {r!r}"
+                                                          f"{suggest(str(r), regimes)}")
+        if len(regimes) < 2:
+            bad("discovery.regret", "regret compares regimes; this study has one (set "
+                                    "regret: false)")
+        out["regret"] = {"outcome": outcome,
+                         "regimes": list(dict.fromkeys(chosen)) if isinstance(chosen, list)
+                         else chosen}
+    return None if found else out

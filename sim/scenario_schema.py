@@ -146,6 +146,15 @@ TOP: tuple[Key, ...] = (
         "Outcome names: `python run.py list`.",
         {"report": {"outcomes": ["total_loss", "spillover_loss", "warned_in_time"],
                     "headline": ["spillover_loss"]}}),
+    Key("discovery", "mapping with the keys of the discovery table below", "none",
+        "Scenario discovery: where in the swept space a condition on paired outcomes holds "
+        "(PRIM boxes with coverage and density, a CART tree, feature scores; EMA Workbench), "
+        "and each regime's regret. Needs a sweep (usually `lhs`). Writes `discovery/` "
+        "(boxes.csv ...), the charts `discovery_tradeoff`, `discovery_boxes` and `regret`, "
+        "and a report section; see [discovery.md](discovery.md).",
+        {"sweep": {"lhs": {"samples": 20, "bounds": {"info.report_delay_hours": [0, 96]}}},
+         "discovery": {"conditions": [{"regime": "coordinated", "outcome": "spillover_loss",
+                                       "holds": "not_lower"}]}}),
     Key("max_runs", f"integer in [1, {scenario.HARD_MAX_RUNS:,}]", f"{DEFAULT_MAX_RUNS}",
         "A safety limit: a plan (regimes x sweep points x replications) larger than this is "
         "refused before anything runs, unless you raise it here or pass `--yes`. It cannot "
@@ -181,6 +190,13 @@ REGIME: tuple[Key, ...] = (
         {"regimes": ["territorial", {"name": "territorial_fund", "regime": "territorial",
                                      "set": {"compensation.payout_share": 0.3,
                                              "compensation.outside_share": 0.3}}]}),
+    Key("regimes[].ignore_sweep", "true, false or a list of swept parameter paths", "false",
+        "The sweep's values do not apply to this regime (all swept paths with `true`, or "
+        "those listed): it keeps its own settings, so that sweeping the coordinated "
+        "regime's mechanisms does not change the baseline it is compared with. Its rows "
+        "still carry the point's values, so it pairs with the other regimes at each point.",
+        {"regimes": [{"regime": "territorial", "ignore_sweep": True}, "coordinated"],
+         "sweep": {"info.relay_hours": [2, 24]}}),
 )
 
 # --- sweep kinds and their options ------------------------------------------------------------
@@ -302,6 +318,92 @@ RECORD: tuple[Key, ...] = (
         {"record": {"events": True}}),
 )
 
+# --- discovery --------------------------------------------------------------------------------
+_DISC_SWEEP = {"sweep": {"lhs": {"samples": 20, "bounds": {
+    "info.report_delay_hours": [0, 96], "compensation.payout_share": [0, 0.5]}}}}
+_COND = {"regime": "coordinated", "outcome": "spillover_loss", "holds": "not_lower"}
+
+
+def _disc(**block) -> dict[str, Any]:
+    return {**_DISC_SWEEP, "discovery": {"conditions": [_COND], **block}}
+
+
+def _cond(**keys) -> dict[str, Any]:
+    return {**_DISC_SWEEP, "discovery": {"conditions": [{**_COND, **keys}]}}
+
+
+DISCOVERY: tuple[Key, ...] = (
+    Key("discovery.conditions", f"list of 1 to {scenario.MAX_CONDITIONS} conditions (next "
+        "table)", REQUIRED,
+        "What to look for: each condition compares two regimes in every draw (the same "
+        "replication at the same sweep point) and holds or not; discovery finds where in the "
+        "swept space it holds.", _disc()),
+    Key("discovery.inputs", "list of swept parameter paths", "every swept parameter",
+        "The dimensions PRIM and CART may restrict.",
+        _disc(inputs=["info.report_delay_hours"])),
+    Key("discovery.per", "`draw` or `point`", "`draw`",
+        "A case is one draw (replication x point), or one point with the mean difference "
+        "over its replications (less noise, fewer cases).", _disc(per="point")),
+    Key("discovery.min_density", "number in (0, 1]", "0.8",
+        "The box chosen on PRIM's peeling trajectory is the one of largest coverage whose "
+        "density reaches this; if none does, the one that maximises coverage x density (the "
+        "report says so).", _disc(min_density=0.7)),
+    Key("discovery.max_qp", "number in (0, 1]", "0.05",
+        "Restrictions of the chosen box whose quasi-p value exceeds this are dropped, the "
+        "weakest first (1 keeps every restriction PRIM made).", _disc(max_qp=0.1)),
+    Key("discovery.mass_min", "number in (0, 0.5)", "0.05",
+        "PRIM stops peeling when a box would hold less than this share of the cases; also "
+        "the smallest leaf of the CART tree.", _disc(mass_min=0.1)),
+    Key("discovery.peel_alpha", "number in (0, 0.5]", "0.05",
+        "Share of the cases PRIM peels off at each step (smaller: a finer trajectory).",
+        _disc(peel_alpha=0.1)),
+    Key("discovery.boxes", f"integer from 1 to {scenario.MAX_BOXES}", "2",
+        "At most this many boxes per condition, each found among the cases the earlier ones "
+        "left.", _disc(boxes=1)),
+    Key("discovery.regret", "`{outcome, regimes}` or `false`",
+        "`{outcome: total_loss}` over every regime (none with a single regime)",
+        "Robust regime choice: in each draw, every regime's outcome minus the least of the "
+        "regimes' (less is better); its distribution and the share of draws each regime is "
+        "best. `false` turns it off.", _disc(regret={"outcome": "spillover_loss"})),
+    Key("discovery.regret.outcome", "an outcome where less is better", "`total_loss`",
+        "The loss regret is measured in.", _disc(regret={"outcome": "social_cost"})),
+    Key("discovery.regret.regimes", "list of two or more of the study's regimes",
+        "every regime", "The regimes compared.",
+        _disc(regret={"regimes": ["territorial", "coordinated"]})),
+    Key("discovery.conditions[].name", "text: letters, digits, `_` and `-`",
+        "`condition_1`, `condition_2`, ...", "Names the condition in the CSV files.",
+        _cond(name="no_spillover_cut")),
+    Key("discovery.conditions[].label", "text", "made from the condition's parts",
+        "The condition in words in English reports and charts, e.g. *coordination fails to "
+        "cut spillover loss*.", _cond(label="coordination fails to cut spillover loss")),
+    Key("discovery.conditions[].label_zh", "text", "made from the condition's parts",
+        "The same in Chinese.", _cond(label_zh="协同未能减少波及地损失")),
+    Key("discovery.conditions[].regime", "one of the study's regimes", REQUIRED,
+        "The regime whose outcome is compared.", _cond(regime="coordinated")),
+    Key("discovery.conditions[].versus", "one of the study's regimes", "the `baseline`",
+        "The regime it is compared with, in the same draw.", _cond(versus="territorial")),
+    Key("discovery.conditions[].outcome", "an outcome, or with `city` a per-city account "
+        "(`net_burden`, `loss`, ...)", REQUIRED, "What is compared.",
+        _cond(outcome="total_loss")),
+    Key("discovery.conditions[].city", "a city of the region: id, English or Chinese name",
+        "none (a study-wide outcome)",
+        "Compare one city's account (from the per-city accounts), e.g. whether a small "
+        "city's net burden rises under coordination.",
+        {**_DISC_SWEEP, "params": {"region.kind": "jingjinji", "hazard.kind": "plume"},
+         "discovery": {"conditions": [
+            {**_COND, "city": "Zhangjiakou", "outcome": "net_burden", "holds": "higher"}]}}),
+    Key("discovery.conditions[].holds", "`higher`, `not_lower`, `lower` or `not_higher`",
+        REQUIRED, "The condition: regime − versus is > (higher), ≥ (not_lower), < (lower) or "
+        "≤ (not_higher) the threshold.", _cond(holds="higher")),
+    Key("discovery.conditions[].threshold", "number (the outcome's unit, or a share with "
+                                            "`relative`)", "0",
+        "What the difference is compared with.", _cond(holds="higher", threshold=1.5)),
+    Key("discovery.conditions[].relative", "true or false", "false",
+        "Compare (regime − versus) / |versus| instead: `{holds: higher, threshold: -0.5, "
+        "relative: true}` = the regime cuts the outcome by less than 50%.",
+        _cond(holds="higher", threshold=-0.5, relative=True)),
+)
+
 # --- charts -----------------------------------------------------------------------------------
 _CHART_DOCS = {
     "regime_comparison": ("distribution of each outcome per regime (box, 5–95% whiskers, mean "
@@ -328,6 +430,13 @@ _CHART_DOCS = {
     "sensitivity": ("sensitivity indices of the swept parameters (Morris mu*, Sobol S1 and "
                     "ST)", "a `morris` or `sobol` sweep, or a factorial sweep over two or "
                     "more parameters"),
+    "discovery_tradeoff": ("scenario discovery: coverage against density along PRIM's peeling "
+                           "trajectory, per condition, with the chosen box",
+                           "a `discovery:` block"),
+    "discovery_boxes": ("scenario discovery: the range of each restricted input that the "
+                        "chosen boxes keep, with coverage and density", "a `discovery:` block"),
+    "regret": ("each regime's regret over the draws and the share of draws it is best",
+               "a `discovery:` block with `regret` (the default)"),
 }
 CHART_SWEEPS = {"sweep_response": {"sweep": {"region.reach_hours": [12, 24, 48]}},
                 "heatmap": {"sweep": {"region.reach_hours": [12, 24, 48],
@@ -335,13 +444,15 @@ CHART_SWEEPS = {"sweep_response": {"sweep": {"region.reach_hours": [12, 24, 48]}
                 "timeseries": {"record": {"series": True}},
                 "incident_map": {},
                 "incident_timeline": {},
-                "sensitivity": _sweep("morris", MORRIS)}
+                "sensitivity": _sweep("morris", MORRIS),
+                "discovery_tradeoff": _disc(), "discovery_boxes": _disc(), "regret": _disc()}
 CHART_KEYS: tuple[Key, ...] = tuple(
     Key(f"charts[]: {name}", "chart name", when, doc,
         {**CHART_SWEEPS.get(name, {}), "charts": [name]})
     for name, (doc, when) in _CHART_DOCS.items())
 
-KEYS: tuple[Key, ...] = TOP + REGIME + SWEEP + SWEEP_OPTIONS + VALUES + RECORD + CHART_KEYS
+KEYS: tuple[Key, ...] = (TOP + REGIME + SWEEP + SWEEP_OPTIONS + VALUES + RECORD + CHART_KEYS
+                         + DISCOVERY)
 
 # A whole file, shown at the top of docs/scenarios.md (and validated by the tests).
 EXAMPLE_FILE = """\
@@ -391,6 +502,9 @@ def accepted() -> dict[str, set[str]]:
         "sweep_options": {f"sweep.{kind}.{k}" for kind, keys in options.items() for k in keys},
         "record": {f"record.{k}" for k in _record_keys()},
         "charts": {f"charts[]: {c}" for c in CHARTS},
+        "discovery": {f"discovery.{k}" for k in scenario.DISCOVERY_KEYS}
+        | {f"discovery.conditions[].{k}" for k in scenario.CONDITION_KEYS}
+        | {f"discovery.regret.{k}" for k in scenario.REGRET_KEYS},
     }
 
 
@@ -398,7 +512,8 @@ def documented() -> dict[str, set[str]]:
     """The key paths documented here, by section (compare with accepted())."""
     return {"top": {k.path for k in TOP}, "regime": {k.path for k in REGIME},
             "sweep": {k.path for k in SWEEP}, "sweep_options": {k.path for k in SWEEP_OPTIONS},
-            "record": {k.path for k in RECORD}, "charts": {k.path for k in CHART_KEYS}}
+            "record": {k.path for k in RECORD}, "charts": {k.path for k in CHART_KEYS},
+            "discovery": {k.path for k in DISCOVERY}}
 
 
 def missing_docs() -> list[str]:
@@ -482,6 +597,14 @@ def markdown() -> str:
         "The chart catalogue (what each shows and how: [charts.md](charts.md)). Each example "
         "is a study in which the chart can be drawn.", "",
         *_table(CHART_KEYS, "chart", "drawn when"), "",
+        "## Scenario discovery (`discovery:`)", "",
+        "Where in the swept space a condition on paired outcomes holds (PRIM boxes, a CART "
+        "tree, feature scores, with the EMA Workbench), and each regime's regret; "
+        "[discovery.md](discovery.md) explains how to read the results. `python run.py "
+        "discover RESULTS --from FILE.yaml` applies another block to a finished study.", "",
+        *_table([k for k in DISCOVERY if "conditions[]" not in k.path]), "",
+        "### A condition (`discovery.conditions[]`)", "",
+        *_table([k for k in DISCOVERY if "conditions[]" in k.path]), "",
         "## Command-line and Python equivalents", "",
         "| in the file | on the command line | in Python |", "|---|---|---|",
         "| `params: {path: value}` | `--set path=value` (repeatable) | "

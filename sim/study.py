@@ -235,10 +235,10 @@ class Results:
         if not diffs.empty:
             out.append(self.path / "differences.csv")
             _atomic_csv(diffs, out[-1])
-        from sim import incidents, sensitivity  # sensitivity.csv: a morris or sobol sweep
+        from sim import discovery, incidents, sensitivity  # sensitivity.csv: morris or sobol
 
         return (out + analysis.write_attribution(self) + sensitivity.write(self)
-                + incidents.write(self))
+                + incidents.write(self) + discovery.write(self))
 
     def plot(self, charts: list[str] | None = None, lang: str = "en",
              formats: tuple[str, ...] | None = None) -> list[Path]:

@@ -41,6 +41,12 @@ STUDY = {
     "params": {"region.n_cities": 4, "time.horizon_days": 8},
     "sweep": {"region.reach_hours": [12, 24, 36], "hazard.magnitude": [50, 100]},
     "record": {"series": True, "cities": True},
+    # scenario discovery over the grid (charts discovery_tradeoff, discovery_boxes, regret)
+    "discovery": {"conditions": [
+        {"name": "platform_matters", "regime": "coordinated_no_platform",
+         "versus": "coordinated", "outcome": "total_loss", "holds": "higher"},
+        {"name": "weak_cut", "regime": "coordinated", "outcome": "spillover_loss",
+         "holds": "higher", "threshold": -0.5, "relative": True}], "mass_min": 0.1},
 }
 LANGS = ("en", "zh")
 
@@ -185,6 +191,7 @@ def _without(study, drop_series=False, drop_sweep=False, drop_costs=False, chart
     if drop_sweep:
         runs = runs[runs["point"] == 0].drop(columns=STUDY["sweep"].keys())
         manifest["scenario"]["swept"] = []
+        manifest["scenario"].pop("discovery", None)  # discovery needs a sweep
     if drop_costs:
         runs = runs.drop(columns=[c for c in runs if c.endswith("_cost")])
     if charts is not None:
@@ -467,7 +474,7 @@ def test_every_option_a_scenario_may_set_is_an_argument_of_its_chart():
     keyword of the chart function, or a valid scenario would fail only when drawn."""
     import inspect
 
-    from sim import maps, sensitivity
+    from sim import discovery, maps, sensitivity
     from sim.scenario import CHART_OPTIONS
 
     functions = {"regime_comparison": plots.regime_comparison,
@@ -475,7 +482,9 @@ def test_every_option_a_scenario_may_set_is_an_argument_of_its_chart():
                  "heatmap": plots.heatmap, "tradeoff": plots.tradeoff,
                  "incident_map": maps.incident_map, "incident_timeline": maps.incident_timeline,
                  "trust": plots.trust_chart, "burden": plots.burden,
-                 "region_map": maps.region_map, "sensitivity": sensitivity.chart}
+                 "region_map": maps.region_map, "sensitivity": sensitivity.chart,
+                 "discovery_tradeoff": discovery.tradeoff_chart,
+                 "discovery_boxes": discovery.boxes_chart, "regret": discovery.regret_chart}
     assert set(functions) == set(CHART_OPTIONS) == set(plots.CHART_NAMES)
     for chart, options in CHART_OPTIONS.items():
         assert set(options) <= set(inspect.signature(functions[chart]).parameters), chart
