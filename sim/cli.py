@@ -20,7 +20,7 @@ import yaml
 
 from sim import __version__, safeio
 
-VERBS = ("run", "plot", "validate", "list", "merge", "validate-model")
+VERBS = ("run", "plot", "validate", "list", "merge", "validate-model", "calibrate")
 EPILOG = """examples:
   python run.py scenarios/quickstart.yaml
   python run.py scenarios/quickstart.yaml --replications 5 --workers 2 --out /tmp/res
@@ -33,6 +33,7 @@ EPILOG = """examples:
   python run.py validate scenarios/*.yaml
   python run.py list
   python run.py validate-model --no-patterns
+  python run.py calibrate scenarios/replay_songhua_2005.yaml --trials 40
 """
 
 
@@ -77,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"kuayu {__version__}")
     sub = parser.add_subparsers(dest="verb",
-                                metavar="{run,plot,validate,list,merge,validate-model}")
+                                metavar="{run,plot,validate,list,merge,validate-model,calibrate}")
 
     run = sub.add_parser("run", help="run a scenario (the default verb)", epilog=EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -154,6 +155,32 @@ def build_parser() -> argparse.ArgumentParser:
     model.add_argument("--no-patterns", action="store_true",
                        help="leave the pattern-test table and figures as they are (the tests "
                             "run in the test suite)")
+    cal = sub.add_parser(
+        "calibrate", help="fit the parameters of a scenario's calibrate: block to its targets",
+        description="Fit the parameters named in the scenario's `calibrate:` block to its "
+                    "targets with optuna's TPE sampler (paired replications, seeded); writes "
+                    "<out>/<name>/calibration/ (fit.csv, targets.csv, trials.csv, charts, "
+                    "report). Interrupted or given a larger --trials, it continues where it "
+                    "stopped. See docs/calibration.md.")
+    cal.add_argument("scenario", help="scenario YAML file with a calibrate: block")
+    cal.add_argument("--out", metavar="DIR", default="results",
+                     help="folder that receives <scenario name>/calibration/ (default: results)")
+    cal.add_argument("--trials", type=int, metavar="N",
+                     help="budget of trials (overrides the block's trials), e.g. --trials 60")
+    cal.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="processes running a trial's replications (default 1; the fit is "
+                          "the same for any N)")
+    cal.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a fixed parameter by dotted path (repeatable)")
+    cal.add_argument("--seed", type=int, metavar="N",
+                     help="root seed of the runs (overrides the file)")
+    cal.add_argument("--restart", action="store_true",
+                     help="drop the earlier trials of this calibration and start again")
+    cal.add_argument("--quiet", action="store_true", help="no progress bar")
+    cal.add_argument("--lang", action="append", choices=("en", "zh"),
+                     help="chart and report language (repeatable; default: en and zh)")
+    cal.add_argument("--no-charts", action="store_true",
+                     help="write the tables but no charts or report")
     return parser
 
 
@@ -199,7 +226,8 @@ def _main(argv: list[str] | None = None) -> int:
     try:
         return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate,
                 "list": cmd_list, "merge": cmd_merge,
-                "validate-model": cmd_validate_model}[args.verb](args, argv)
+                "validate-model": cmd_validate_model,
+                "calibrate": cmd_calibrate}[args.verb](args, argv)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -264,6 +292,31 @@ def cmd_run(args, argv) -> int:
           + ", ".join([*tables, "manifest.json"]) + ")")
     if not args.no_charts:
         print(f"Charts:  {out_dir / 'figures'}/  (PNG and PDF)")
+    return 0
+
+
+def cmd_calibrate(args, argv) -> int:
+    from sim import calibration
+    from sim.scenario import load
+
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected 1 or more")
+    if args.trials is not None and not 1 <= args.trials <= calibration.MAX_TRIALS:
+        raise UsageError(f"--trials {args.trials}: expected 1 to {calibration.MAX_TRIALS:,}")
+    scenario = load(args.scenario, _parse_set(args.set), None, args.seed)
+    if not scenario.calibrate:
+        raise UsageError(f"{args.scenario}: no calibrate: block; add one (docs/calibration.md "
+                         "shows how), e.g. calibrate: {parameters: {info.report_delay_hours: "
+                         "[0, 480]}, targets: [{timeline: harbin.warned}]}")
+    out_dir = Path(args.out) / scenario.name
+    res = calibration.run(scenario, out_dir, workers=args.workers, quiet=args.quiet,
+                          trials=args.trials, charts=not args.no_charts,
+                          langs=tuple(args.lang or ("en", "zh")), restart=args.restart)
+    for line in calibration.summary_lines(res):
+        print(line)
+    print(f"\n{len(res.trials)} trials ({res.ran} run now) of '{scenario.name}'.")
+    print(f"Results: {res.path}/  (fit.csv, targets.csv, trials.csv"
+          + ("" if args.no_charts else ", report.html, report.md, figures/") + ")")
     return 0
 
 

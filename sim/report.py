@@ -432,6 +432,12 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
 
     # an incident replay: the model's timeline against the documented record (sim/replay.py)
     replay.add_section(doc, results, lang)
+    # the regime comparison across draws of the uncertain parameters (`uncertain:`)
+    from sim import calibration, uncertainty
+
+    uncertainty.add_section(doc, results, lang)
+    # a calibration run into the same folder (`run.py calibrate`)
+    calibration.study_section(doc, results, lang)
 
     # figures
     figures = _figures(results, lang)

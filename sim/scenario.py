@@ -51,6 +51,10 @@ TOP_KEYS = {
                      "{timeseries: {panels: [mean_trust, cooperation]}}",
     "max_runs": "refuse plans larger than this unless confirmed (default 200000)",
     "report": "what the report speaks of: {outcomes: [...], headline: [...]}",
+    "calibrate": "what `run.py calibrate` fits: {parameters, targets, trials, replications, "
+                 "seed, regime} (sim.calibration)",
+    "uncertain": "parameters drawn from their plausible ranges: {parameters, draws, seed} "
+                 "(sim.uncertainty)",
 }
 REPORT_KEYS = ("outcomes", "headline")
 REGIME_KEYS = ("name", "regime", "label", "label_zh", "set")
@@ -183,6 +187,8 @@ class Scenario:
     # fingerprint, so an edited region file never mixes with results computed on the old one.
     inputs: dict[str, str] = field(default_factory=dict)
     report: dict[str, list[str]] = field(default_factory=dict)
+    calibrate: dict[str, Any] | None = None  # the `calibrate:` block (sim.calibration)
+    uncertain: dict[str, Any] | None = None  # the `uncertain:` block (sim.uncertainty)
 
     @property
     def n_runs(self) -> int:
@@ -225,6 +231,8 @@ class Scenario:
             "chart_options": self.chart_options,
             **({"report": self.report} if self.report else {}),
             **({"design": self.design} if self.design else {}),
+            **({"uncertain": self.uncertain} if self.uncertain else {}),
+            **({"calibrate": self.calibrate} if self.calibrate else {}),
             "defaults": resolve(),
         }
 
@@ -464,6 +472,18 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
 
     chart_options = _check_chart_options(data.get("chart_options", {}), swept, bad)
     report = _check_report(data.get("report", {}), bad)
+    uncertain = calibrate = None
+    if "uncertain" in data:  # draws of what we do not know, crossed with the sweep
+        from sim import uncertainty
+
+        uncertain = uncertainty.check(data["uncertain"], regimes, swept, design, root_seed, bad)
+        if uncertain is not None and not _too_many(len(points) * uncertain["draws"], limit,
+                                                   "uncertain.draws", bad):
+            points = uncertainty.cross(points, uncertain)
+    if "calibrate" in data:
+        from sim import calibration
+
+        calibrate = calibration.check(data["calibrate"], regimes, params, points, swept, bad)
 
     # Every combination must resolve (contradictions between settings show up here).
     if not problems:
@@ -490,7 +510,8 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
     return Scenario(name, description, root_seed, reps, regimes, baseline, params, points,
                     swept, kept["series"], charts, where, data, record_cities=kept["cities"],
                     design=design, chart_options=chart_options, report=report,
-                    inputs=_input_files(regimes, params, points, swept))
+                    inputs=_input_files(regimes, params, points, swept),
+                    calibrate=calibrate, uncertain=uncertain)
 
 
 def _input_files(regimes, params, points, swept) -> dict[str, str]:
