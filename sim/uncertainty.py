@@ -248,7 +248,7 @@ WORDS = {
                    "{better}",
            "better_lower": "Left of 0: the regime beats the baseline.",
            "better_mixed": "Lower is better except for {up}, where higher is better.",
-           "point": "sweep point {k}"},
+},
     "zh": {"diff": "治理模式 − {base}：{outcome}",
            "beats": "{n}次抽样中{k}次更优（{pct:.0f}%）",
            "note": "每个点为不确定参数的一次抽样（{params}；共{n}次，拉丁超立方抽样），"
@@ -256,8 +256,20 @@ WORDS = {
                    "横条：5–95%的抽样；竖线：中位数。{better}",
            "better_lower": "0 的左侧表示该治理模式优于基准。",
            "better_mixed": "数值越低越好，{up}除外（越高越好）。",
-           "point": "参数点{k}"},
+},
 }
+
+
+def point_words(results: Results, sweep_point: int, lang: str) -> str:
+    """The swept values of a sweep point, e.g. 'region reach = 24 h'."""
+    from sim import plots
+
+    sc = results.manifest["scenario"]
+    n = int(sc["uncertain"]["draws"])
+    point = (sc.get("sweep_points") or [{}])[sweep_point * n]
+    sep = "，" if lang == "zh" else ", "
+    return sep.join(plots.param_value(p, point[p], lang) for p in sc.get("swept", [])
+                    if p in point) or str(sweep_point)
 
 
 def chart(results: Results, table: pd.DataFrame, draws: pd.DataFrame, lang: str = "en"):
@@ -289,20 +301,20 @@ def chart(results: Results, table: pd.DataFrame, draws: pd.DataFrame, lang: str 
                           & (draws["outcome"] == outcome)]["mean_diff"].to_numpy(float)
                 s = table[(table["regime"] == regime) & (table["sweep_point"] == sp)
                           & (table["outcome"] == outcome)].iloc[0]
-                ax.scatter(d, y + rng.uniform(-0.16, 0.16, len(d)), s=9, color=st["color"],
+                ax.scatter(d, y + 0.14 + rng.uniform(-0.1, 0.1, len(d)), s=9, color=st["color"],
                            marker=st["marker"], alpha=0.55, linewidths=0, zorder=2)
-                ax.plot([s["p05_diff"], s["p95_diff"]], [y - 0.3] * 2, color=st["color"],
+                ax.plot([s["p05_diff"], s["p95_diff"]], [y - 0.14] * 2, color=st["color"],
                         linewidth=2.4, solid_capstyle="butt", zorder=3)
-                ax.plot([s["median_diff"]] * 2, [y - 0.42, y - 0.18], color="black",
+                ax.plot([s["median_diff"]] * 2, [y - 0.27, y - 0.01], color="black",
                         linewidth=1.4, zorder=4)
-                label = style.label(regime) + (f" · {w['point'].format(k=sp)}"
+                label = style.label(regime) + (f" · {point_words(results, sp, lang)}"
                                                if len(points) > 1 else "")
                 labels.append(plots.wrap(label, 150) + "\n" + w["beats"].format(
                     k=round(s["share_better"] * s["draws"]), n=int(s["draws"]),
                     pct=100 * s["share_better"]))
             ax.axvline(0, color="#4d4d4d", linewidth=0.8, zorder=1)
             ax.set_yticks(range(len(rows)), labels)
-            ax.set_ylim(len(rows) - 0.5, -0.7)
+            ax.set_ylim(len(rows) - 0.5, -0.5)
             ax.grid(axis="y", visible=False)
             ax.set_xlabel(w["diff"].format(outcome=plots.outcome_label(outcome, lang),
                                            base=base))
@@ -393,7 +405,7 @@ def add_section(doc, results: Results, lang: str) -> None:
     rows = []
     for _, s in table.iterrows():
         rows.append([style.label(s["regime"]), plots.outcome_label(s["outcome"], lang),
-                     *([str(s["sweep_point"])] if several else []),
+                     *([point_words(results, int(s["sweep_point"]), lang)] if several else []),
                      t["of"].format(k=round(s["share_better"] * s["draws"]),
                                     n=int(s["draws"]), pct=100 * s["share_better"]),
                      number(s["median_diff"]),
