@@ -411,7 +411,7 @@ UNCERTAIN: tuple[Key, ...] = (
         "`[low, high]`", REQUIRED,
         "The uncertain parameters: listed, each is drawn from its documented plausible range "
         "(docs/parameters.md, column source); mapped, from the range given. Not swept, and "
-        "not set by any regime (a draw would override the regime).",
+        "not one the regimes set differently (a draw would override them).",
         {"uncertain": {"parameters": {"region.attenuation": [0.6, 0.95]}, "draws": 10}}),
     Key("uncertain.draws", f"integer in [2, {uncertainty.MAX_DRAWS:,}]", REQUIRED,
         "Number of Latin-hypercube draws (each range cut into `draws` strata, each used "

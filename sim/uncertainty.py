@@ -160,10 +160,13 @@ def check(block: Any, regimes: list, swept: list[str], design: dict | None, root
                        "choose) or uncertain (one you do not know), not both")
             ok = False
             continue
-        setters = [r.key for r in regimes if path in r.settings]
-        if setters:
-            bad(where, f"regime {setters[0]} sets {path}; a draw would override the regime's "
-                       "own value, so the comparison would no longer be of the regimes")
+        from sim.params import DEFAULTS
+
+        values = {r.key: r.settings.get(path, DEFAULTS[path]) for r in regimes}
+        if len({repr(v) for v in values.values()}) > 1:  # the regimes differ in it
+            shown = ", ".join(f"{k} {v!r}" for k, v in values.items())
+            bad(where, f"the regimes set {path} differently ({shown}); a draw would override "
+                       "their own values, so the comparison would no longer be of the regimes")
             ok = False
             continue
         bounds[path] = (float(pair[0]), float(pair[1]))
