@@ -241,6 +241,30 @@ def summary(draws: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def compare(results: Results) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(summary over the draws, every draw) for the report's headline outcomes, or None for a
+    study without an `uncertain:` block."""
+    from sim.report import headline_outcomes
+
+    if not _block(results):
+        return None
+    draws = per_draw(results, headline_outcomes(results))
+    return None if draws.empty else (summary(draws), draws)
+
+
+def write(results: Results) -> list[Path]:
+    """uncertainty.csv and uncertainty_draws.csv in the results folder (none without an
+    `uncertain:` block)."""
+    tables = compare(results)
+    if tables is None:
+        return []
+    out = []
+    for frame, name in zip(tables, (FILE, DRAWS_FILE), strict=True):
+        out.append(safeio.atomic_write(results.path / name, lambda fh, f=frame: f.to_csv(
+            fh, index=False, encoding="utf-8-sig"), root=results.path))
+    return out
+
+
 # --- chart ---------------------------------------------------------------------------------
 WORDS = {
     "en": {"diff": "Regime − {base}: {outcome}",
@@ -377,33 +401,14 @@ TEXT = {
 }
 
 
-def add_section(doc, results: Results, lang: str) -> None:
-    """The report section of a study with an `uncertain:` block (nothing otherwise); also
-    writes uncertainty.csv, uncertainty_draws.csv and the chart."""
+def table_rows(results: Results, table: pd.DataFrame, lang: str
+               ) -> tuple[list[str], list[list[str]], list[int]]:
+    """(header, rows, numeric columns) of the report's table over the draws."""
     from sim import plots
-    from sim.report import headline_outcomes, number
+    from sim.report import number
 
-    block = _block(results)
-    if not block:
-        return
-    outcomes = headline_outcomes(results)
-    draws = per_draw(results, outcomes)
-    if draws.empty:
-        return
-    table = summary(draws)
-    for frame, name in ((table, FILE), (draws, DRAWS_FILE)):
-        safeio.atomic_write(results.path / name, lambda fh, f=frame: f.to_csv(
-            fh, index=False, encoding="utf-8-sig"), root=results.path)
     t = TEXT[lang]
     style = plots.Style(results.manifest["scenario"]["regimes"], lang)
-    sep = "、" if lang == "zh" else ", "
-    doc.add("h2", t["h2"])
-    doc.add("p", t["intro"].format(
-        params=sep.join(plots.param_name(p, lang) for p in block["parameters"]),
-        ranges=sep.join(f"{plots.param_name(p, lang)} {lo:g}–{hi:g}"
-                        for p, (lo, hi) in block["parameters"].items()),
-        n=block["draws"], seed=block["seed"], base=style.label(results.baseline),
-        reps=results.manifest["scenario"].get("replications", "?")))
     several = table["sweep_point"].nunique() > 1
     rows = []
     for _, s in table.iterrows():
@@ -417,7 +422,32 @@ def add_section(doc, results: Results, lang: str) -> None:
     header = [t["regime"], t["outcome"], *([t["point"]] if several else []), t["share"],
               t["median"], t["range"]]
     k = 3 if several else 2
-    doc.add("table", header, rows, [k, k + 1, k + 2])
+    return header, rows, [k, k + 1, k + 2]
+
+
+def add_section(doc, results: Results, lang: str) -> None:
+    """The report section of a study with an `uncertain:` block (nothing otherwise); also
+    writes uncertainty.csv, uncertainty_draws.csv and the chart."""
+    from sim import plots
+
+    block = _block(results)
+    if not block:
+        return
+    tables = compare(results)
+    if tables is None:
+        return
+    table, draws = tables
+    t = TEXT[lang]
+    style = plots.Style(results.manifest["scenario"]["regimes"], lang)
+    sep = "、" if lang == "zh" else ", "
+    doc.add("h2", t["h2"])
+    doc.add("p", t["intro"].format(
+        params=sep.join(plots.param_name(p, lang) for p in block["parameters"]),
+        ranges=sep.join(f"{plots.param_name(p, lang)} {lo:g}–{hi:g}"
+                        for p, (lo, hi) in block["parameters"].items()),
+        n=block["draws"], seed=block["seed"], base=style.label(results.baseline),
+        reps=results.manifest["scenario"].get("replications", "?")))
+    doc.add("table", *table_rows(results, table, lang))
     doc.add("note", t["files"])
     png = draw(results, table, draws, lang)
     doc.add("figure", png, t["caption"], png.relative_to(results.path).as_posix())
