@@ -398,8 +398,12 @@ def cmd_validate(args, argv) -> int:
             for problem in exc.problems:
                 print(f"error: {problem}", file=sys.stderr)
         else:
+            draws = sc.uncertain["draws"] if sc.uncertain else 1
+            points = (f"{len(sc.points) // draws} points x {draws} draws" if draws > 1
+                      else f"{len(sc.points)} points")
             print(f"ok: {path} ({sc.n_runs:,} runs: {len(sc.regimes)} regimes x "
-                  f"{len(sc.points)} points x {sc.replications} replications)")
+                  f"{points} x {sc.replications} replications"
+                  + (", calibrate: block ok" if sc.calibrate else "") + ")")
     return 2 if failed else 0
 
 
