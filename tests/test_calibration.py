@@ -172,3 +172,23 @@ def test_objective_terms():
     assert calibration.term(window, math.nan) == calibration.MISSED
     value = {"kind": "outcome", "name": "total_loss", "value": 2.0, "scale": 0.5, "weight": 2}
     assert calibration.term(value, 3.0) == pytest.approx(8.0)
+
+
+def test_a_trial_cut_short_is_dropped_and_the_fit_is_the_same(tmp_path):
+    """A calibration killed inside a trial leaves it RUNNING in optuna's storage; the next run
+    marks it failed and ends with the trials of an uninterrupted calibration."""
+    import json
+
+    import optuna
+
+    target = _synthetic_target(3)
+    once = calibration.run(_scenario(target, 8), tmp_path / "a", charts=False)
+    calibration.run(_scenario(target, 4), tmp_path / "b", charts=False)
+    folder = tmp_path / "b" / "calibration"
+    name = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))["study"]
+    storage = optuna.storages.RDBStorage(f"sqlite:///{folder / 'optuna.db'}")
+    optuna.load_study(study_name=name, storage=storage).ask()  # killed before its tell
+    storage.engine.dispose()
+    resumed = calibration.run(_scenario(target, 8), tmp_path / "b", charts=False)
+    assert resumed.ran == 4
+    pd.testing.assert_frame_equal(once.trials, resumed.trials)
