@@ -108,10 +108,18 @@ def summary(runs: pd.DataFrame, swept: list[str], ci: str = "t") -> pd.DataFrame
     return pd.DataFrame.from_records(records)
 
 
+def _pair_keys(runs: pd.DataFrame, swept: list[str]) -> list[str]:
+    """What matches a run with its pair in another regime: the sweep point and the replication
+    (the point id too, when there is one: the draws of an `uncertain:` block are points that
+    share the swept values)."""
+    return [*[c for c in swept if c in runs.columns],
+            *(["point"] if "point" in runs.columns else []), "replication"]
+
+
 def _paired(runs: pd.DataFrame, swept: list[str], regime: str, baseline: str) -> pd.DataFrame:
     """Rows of `regime` and `baseline` matched by sweep point and replication (index),
     with columns '<outcome>' (regime) and '<outcome>_base'."""
-    keys = [*[c for c in swept if c in runs.columns], "replication"]
+    keys = _pair_keys(runs, swept)
     cols = outcome_columns(runs)
     a = runs.loc[runs["regime"] == regime, [*keys, *cols]].set_index(keys)
     b = runs.loc[runs["regime"] == baseline, [*keys, *cols]].set_index(keys)
@@ -266,7 +274,7 @@ def attribution(runs: pd.DataFrame, swept: list[str], regimes: list[dict], basel
     found = ablations(regimes, baseline)
     outcomes = [o for o in (outcomes or outcome_columns(runs)) if o in runs.columns]
     records = []
-    keys = [*[c for c in swept if c in runs.columns], "replication"]
+    keys = _pair_keys(runs, swept)
     for ab in found:
         frames = []
         for role, name in (("v", ab["variant"]), ("f", ab["full"]), ("b", baseline)):

@@ -22,7 +22,7 @@ import yaml
 from sim import __version__, safeio
 
 VERBS = ("run", "plot", "validate", "list", "merge", "validate-model", "explore",
-         "discover")
+         "discover", "calibrate")
 EPILOG = """examples:
   python run.py scenarios/quickstart.yaml
   python run.py scenarios/quickstart.yaml --replications 5 --workers 2 --out /tmp/res
@@ -37,6 +37,7 @@ EPILOG = """examples:
   python run.py validate scenarios/*.yaml
   python run.py list
   python run.py validate-model --no-patterns
+  python run.py calibrate scenarios/replay_songhua_2005.yaml --trials 40
   python run.py explore scenarios/quickstart.yaml --port 8765
 """
 
@@ -83,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kuayu {__version__}")
     sub = parser.add_subparsers(dest="verb",
                                 metavar="{run,plot,validate,list,merge,validate-model,"
-                                        "explore,discover}")
+                                        "explore,discover,calibrate}")
 
     run = sub.add_parser("run", help="run a scenario (the default verb)", epilog=EPILOG,
                          formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -202,6 +203,32 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--lang", choices=("en", "zh"), default="en",
                          help="language of the page's labels and charts (default en; the "
                               "charts can be switched on the page)")
+    cal = sub.add_parser(
+        "calibrate", help="fit the parameters of a scenario's calibrate: block to its targets",
+        description="Fit the parameters named in the scenario's `calibrate:` block to its "
+                    "targets with optuna's TPE sampler (paired replications, seeded); writes "
+                    "<out>/<name>/calibration/ (fit.csv, targets.csv, trials.csv, charts, "
+                    "report). Interrupted or given a larger --trials, it continues where it "
+                    "stopped. See docs/calibration.md.")
+    cal.add_argument("scenario", help="scenario YAML file with a calibrate: block")
+    cal.add_argument("--out", metavar="DIR", default="results",
+                     help="folder that receives <scenario name>/calibration/ (default: results)")
+    cal.add_argument("--trials", type=int, metavar="N",
+                     help="budget of trials (overrides the block's trials), e.g. --trials 60")
+    cal.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="processes running a trial's replications (default 1; the fit is "
+                          "the same for any N)")
+    cal.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a fixed parameter by dotted path (repeatable)")
+    cal.add_argument("--seed", type=int, metavar="N",
+                     help="root seed of the runs (overrides the file)")
+    cal.add_argument("--restart", action="store_true",
+                     help="drop the earlier trials of this calibration and start again")
+    cal.add_argument("--quiet", action="store_true", help="no progress bar")
+    cal.add_argument("--lang", action="append", choices=("en", "zh"),
+                     help="chart and report language (repeatable; default: en and zh)")
+    cal.add_argument("--no-charts", action="store_true",
+                     help="write the tables but no charts or report")
     return parser
 
 
@@ -248,7 +275,7 @@ def _main(argv: list[str] | None = None) -> int:
         return {"run": cmd_run, "plot": cmd_plot, "validate": cmd_validate,
                 "list": cmd_list, "merge": cmd_merge, "discover": cmd_discover,
                 "validate-model": cmd_validate_model,
-                "explore": cmd_explore}[args.verb](args, argv)
+                "explore": cmd_explore, "calibrate": cmd_calibrate}[args.verb](args, argv)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -313,6 +340,31 @@ def cmd_run(args, argv) -> int:
           + ", ".join([*tables, "manifest.json"]) + ")")
     if not args.no_charts:
         print(f"Charts:  {out_dir / 'figures'}/  (PNG and PDF)")
+    return 0
+
+
+def cmd_calibrate(args, argv) -> int:
+    from sim import calibration
+    from sim.scenario import load
+
+    if args.workers < 1:
+        raise UsageError(f"--workers {args.workers}: expected 1 or more")
+    if args.trials is not None and not 1 <= args.trials <= calibration.MAX_TRIALS:
+        raise UsageError(f"--trials {args.trials}: expected 1 to {calibration.MAX_TRIALS:,}")
+    scenario = load(args.scenario, _parse_set(args.set), None, args.seed)
+    if not scenario.calibrate:
+        raise UsageError(f"{args.scenario}: no calibrate: block; add one (docs/calibration.md "
+                         "shows how), e.g. calibrate: {parameters: {info.report_delay_hours: "
+                         "[0, 480]}, targets: [{timeline: harbin.warned}]}")
+    out_dir = Path(args.out) / scenario.name
+    res = calibration.run(scenario, out_dir, workers=args.workers, quiet=args.quiet,
+                          trials=args.trials, charts=not args.no_charts,
+                          langs=tuple(args.lang or ("en", "zh")), restart=args.restart)
+    for line in calibration.summary_lines(res):
+        print(line)
+    print(f"\n{len(res.trials)} trials ({res.ran} run now) of '{scenario.name}'.")
+    print(f"Results: {res.path}/  (fit.csv, targets.csv, trials.csv"
+          + ("" if args.no_charts else ", report.html, report.md, figures/") + ")")
     return 0
 
 
@@ -394,8 +446,12 @@ def cmd_validate(args, argv) -> int:
             for problem in exc.problems:
                 print(f"error: {problem}", file=sys.stderr)
         else:
+            draws = sc.uncertain["draws"] if sc.uncertain else 1
+            points = (f"{len(sc.points) // draws} points x {draws} draws" if draws > 1
+                      else f"{len(sc.points)} points")
             print(f"ok: {path} ({sc.n_runs:,} runs: {len(sc.regimes)} regimes x "
-                  f"{len(sc.points)} points x {sc.replications} replications)")
+                  f"{points} x {sc.replications} replications"
+                  + (", calibrate: block ok" if sc.calibrate else "") + ")")
     return 2 if failed else 0
 
 

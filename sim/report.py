@@ -438,6 +438,12 @@ def build(results: Results, lang: str = "en", ci: str = "t") -> Doc:
     add_city_section(doc, results, lang, ci)
     # the event log of the incident the incident charts follow (record: {events: true})
     add_event_section(doc, results, lang)
+    # the regime comparison across draws of the uncertain parameters (`uncertain:`)
+    from sim import calibration, uncertainty
+
+    uncertainty.add_section(doc, results, lang)
+    # a calibration run into the same folder (`run.py calibrate`)
+    calibration.study_section(doc, results, lang)
 
     # figures
     figures = _figures(results, lang)

@@ -490,7 +490,8 @@ def prepare(scenario: Scenario, out_dir: Path, overwrite: bool,
             for sub in CHUNK_DIRS:
                 shutil.rmtree(out_dir / sub, ignore_errors=True)
     elif out_dir.exists() and not overwrite and any(
-            p.name not in CHUNK_DIRS and not p.name.startswith(MANIFEST + ".tmp")
+            p.name not in CHUNK_DIRS and p.name != "calibration"  # run.py calibrate's
+            and not p.name.startswith(MANIFEST + ".tmp")
             and not p.name.startswith(safeio.LOCK) for p in out_dir.iterdir()):
         raise StudyConflict(f"{out_dir} exists and is not a kuayu results folder; choose "
                             "another --out or pass --overwrite")

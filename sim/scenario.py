@@ -54,6 +54,10 @@ TOP_KEYS = {
     "discovery": "scenario discovery: where in the swept space a condition on paired outcomes "
                  "holds (PRIM boxes, CART, feature scores) and each regime's regret "
                  "(docs/discovery.md)",
+    "calibrate": "what `run.py calibrate` fits: {parameters, targets, trials, replications, "
+                 "seed, regime} (sim.calibration)",
+    "uncertain": "parameters drawn from their plausible ranges: {parameters, draws, seed} "
+                 "(sim.uncertainty)",
 }
 REPORT_KEYS = ("outcomes", "headline")
 REGIME_KEYS = ("name", "regime", "label", "label_zh", "set", "ignore_sweep")
@@ -205,6 +209,8 @@ class Scenario:
     inputs: dict[str, str] = field(default_factory=dict)
     report: dict[str, list[str]] = field(default_factory=dict)
     discovery: dict[str, Any] | None = None  # sim.discovery's block, validated
+    calibrate: dict[str, Any] | None = None  # the `calibrate:` block (sim.calibration)
+    uncertain: dict[str, Any] | None = None  # the `uncertain:` block (sim.uncertainty)
 
     @property
     def n_runs(self) -> int:
@@ -257,6 +263,8 @@ class Scenario:
             **({"report": self.report} if self.report else {}),
             **({"design": self.design} if self.design else {}),
             **({"discovery": self.discovery} if self.discovery else {}),
+            **({"uncertain": self.uncertain} if self.uncertain else {}),
+            **({"calibrate": self.calibrate} if self.calibrate else {}),
             "defaults": resolve(),
         }
 
@@ -499,6 +507,18 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
     report = _check_report(data.get("report", {}), bad)
     discovery = (check_discovery(data["discovery"], bad, [r.key for r in regimes], baseline,
                                  swept) if "discovery" in data else None)
+    uncertain = calibrate = None
+    if "uncertain" in data:  # draws of what we do not know, crossed with the sweep
+        from sim import uncertainty
+
+        uncertain = uncertainty.check(data["uncertain"], regimes, swept, design, root_seed, bad)
+        if uncertain is not None and not _too_many(len(points) * uncertain["draws"], limit,
+                                                   "uncertain.draws", bad):
+            points = uncertainty.cross(points, uncertain)
+    if "calibrate" in data:
+        from sim import calibration
+
+        calibrate = calibration.check(data["calibrate"], regimes, params, points, swept, bad)
 
     if not problems:  # participation names cities: check them against each regime's region
         _check_participation(data, regimes, params, points, overrides, bad, problems)
@@ -532,7 +552,8 @@ def _validate(data, lines, where, overrides, replications, seed, confirm_large) 
                     swept, kept["series"], charts, where, data, record_cities=kept["cities"],
                     record_events=kept["events"],
                     design=design, chart_options=chart_options, report=report,
-                    inputs=_input_files(regimes, params, points, swept), discovery=discovery)
+                    inputs=_input_files(regimes, params, points, swept), discovery=discovery,
+                    calibrate=calibrate, uncertain=uncertain)
 
 
 def _check_participation(data, regimes, params, points, overrides, bad, problems) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from sim import scenario
+from sim import calibration, scenario, uncertainty
 from sim.regimes import REGIMES
 from sim.runner import MAX_TRUST_CITIES
 from sim.scenario import CHARTS, DEFAULT_MAX_RUNS, SWEEP_KINDS, TOP_KEYS
@@ -155,6 +155,21 @@ TOP: tuple[Key, ...] = (
         {"sweep": {"lhs": {"samples": 20, "bounds": {"info.report_delay_hours": [0, 96]}}},
          "discovery": {"conditions": [{"regime": "coordinated", "outcome": "spillover_loss",
                                        "holds": "not_lower"}]}}),
+    Key("calibrate", "mapping with the keys of the calibration table below", "none",
+        "What `python run.py calibrate FILE.yaml` fits: named parameters within bounds, "
+        "fitted to target statistics (an outcome's mean, or a documented timeline item of an "
+        "incident replay) with optuna's TPE sampler, paired replications and a seed; writes "
+        "`<name>/calibration/`. `run.py run` ignores it (it only validates it). See "
+        "[calibration.md](calibration.md).",
+        {"calibrate": {"parameters": {"river_spill.magnitude": [20, 200]},
+                       "targets": [{"outcome": "total_loss", "value": 2.5}]}}),
+    Key("uncertain", "mapping with the keys of the uncertainty table below", "none",
+        "Parameters we do not know well, drawn from their plausible ranges (sim/sources.py, "
+        "shown by `python run.py list`) by a seeded Latin hypercube; every regime runs at "
+        "every draw with the same seeds, and the report says in how many draws each regime "
+        "beats the baseline and by how much (uncertainty.csv, figures/uncertainty.png). "
+        "The draws multiply the plan: regimes x sweep points x draws x replications.",
+        {"uncertain": {"parameters": ["region.attenuation"], "draws": 10}}),
     Key("max_runs", f"integer in [1, {scenario.HARD_MAX_RUNS:,}]", f"{DEFAULT_MAX_RUNS}",
         "A safety limit: a plan (regimes x sweep points x replications) larger than this is "
         "refused before anything runs, unless you raise it here or pass `--yes`. It cannot "
@@ -451,8 +466,81 @@ CHART_KEYS: tuple[Key, ...] = tuple(
         {**CHART_SWEEPS.get(name, {}), "charts": [name]})
     for name, (doc, when) in _CHART_DOCS.items())
 
+# --- calibrate -------------------------------------------------------------------------------
+_CAL = {"parameters": {"river_spill.magnitude": [20, 200]},
+        "targets": [{"outcome": "total_loss", "value": 2.5}]}
+_REPLAY = {"params": {"region.kind": "songhua", "hazard.kind": "river_spill",
+                      "hazard.origin": "jilin", "time.horizon_days": 25}}
+
+
+def _cal(**changes) -> dict[str, Any]:
+    return {"calibrate": {**_CAL, **changes}}
+
+
+CALIBRATE: tuple[Key, ...] = (
+    Key("calibrate.parameters", "mapping of numeric parameter paths to `[low, high]`", REQUIRED,
+        "The parameters fitted and the bounds searched (within each parameter's own range; "
+        "integers stay integers). A swept parameter cannot be fitted.",
+        _cal(parameters={"river_spill.magnitude": [20, 200],
+                         "river_spill.half_damage": [1, 20]})),
+    Key("calibrate.targets", "non-empty list of target entries (next table)", REQUIRED,
+        "What the fit should reproduce. The objective of a trial is the sum over targets of "
+        "weight x (miss / scale)^2; a documented window scores 0 inside and counts its "
+        "tolerance as the unit; a target the model never reaches counts "
+        f"{calibration.MISSED:g}.",
+        _cal(targets=[{"outcome": "total_loss", "value": 2.5},
+                      {"outcome": "spillover_share", "value": 0.6, "scale": 0.05}])),
+    Key("calibrate.trials", f"integer in [1, {calibration.MAX_TRIALS:,}]",
+        str(calibration.DEFAULT_TRIALS),
+        "Budget of trials (parameter sets tried). Run again with a larger `--trials` to "
+        "continue the same calibration.", _cal(trials=60)),
+    Key("calibrate.replications", "integer >= 1", str(calibration.DEFAULT_REPLICATIONS),
+        "Runs per trial; replication r has the same seed in every trial (paired), so trials "
+        "differ only by their parameters.", _cal(replications=8)),
+    Key("calibrate.seed", "integer >= 0", "0",
+        "Seed of the TPE sampler: the same seed gives the same trials and the same fit.",
+        _cal(seed=7)),
+    Key("calibrate.regime", "the name of one of the study's regimes", "the first regime",
+        "The regime whose runs are fitted (a replay's `as_recorded`).",
+        {"regimes": ["territorial", "coordinated"], **_cal(regime="coordinated")}),
+)
+TARGETS: tuple[Key, ...] = (
+    Key("calibrate.targets[].outcome", "an outcome name (`python run.py list`)", "—",
+        "Target the outcome's mean over the trial's replications; needs `value`.",
+        _cal(targets=[{"outcome": "spillover_loss", "value": 1.5}])),
+    Key("calibrate.targets[].timeline", "`city.what`, what = reported, warned, arrival or "
+        "exposure", "—",
+        "Target a timeline item of the study's incident, in hours after its start (exposure: "
+        "hours the hazard stayed). Without `value`, the documented window and tolerance of "
+        "the record the study replays (sim/records/*.yaml).",
+        {**_REPLAY, **_cal(targets=[{"timeline": "harbin.arrival"}])}),
+    Key("calibrate.targets[].value", "number", "the record's window (timeline); required "
+        "for an outcome", "The value to reproduce.",
+        {**_REPLAY, **_cal(targets=[{"timeline": "harbin.arrival", "value": 260,
+                                     "scale": 12}])}),
+    Key("calibrate.targets[].scale", "number > 0", "10% of `value`",
+        "The miss that counts as one unit (like a standard deviation).",
+        _cal(targets=[{"outcome": "total_loss", "value": 2.5, "scale": 0.5}])),
+    Key("calibrate.targets[].weight", "number > 0", "1", "Weight of the target's term.",
+        _cal(targets=[{"outcome": "total_loss", "value": 2.5, "weight": 2}])),
+)
+UNCERTAIN: tuple[Key, ...] = (
+    Key("uncertain.parameters", "list of numeric parameter paths, or mapping of paths to "
+        "`[low, high]`", REQUIRED,
+        "The uncertain parameters: listed, each is drawn from its documented plausible range "
+        "(docs/parameters.md, column source); mapped, from the range given. Not swept, and "
+        "not one the regimes set differently (a draw would override them).",
+        {"uncertain": {"parameters": {"region.attenuation": [0.6, 0.95]}, "draws": 10}}),
+    Key("uncertain.draws", f"integer in [2, {uncertainty.MAX_DRAWS:,}]", REQUIRED,
+        "Number of Latin-hypercube draws (each range cut into `draws` strata, each used "
+        "once).", {"uncertain": {"parameters": ["region.attenuation"], "draws": 20}}),
+    Key("uncertain.seed", "integer >= 0", "0",
+        "Combined with the root `seed` to draw the sample.",
+        {"uncertain": {"parameters": ["region.attenuation"], "draws": 10, "seed": 3}}),
+)
+
 KEYS: tuple[Key, ...] = (TOP + REGIME + SWEEP + SWEEP_OPTIONS + VALUES + RECORD + CHART_KEYS
-                         + DISCOVERY)
+                         + DISCOVERY + CALIBRATE + TARGETS + UNCERTAIN)
 
 # A whole file, shown at the top of docs/scenarios.md (and validated by the tests).
 EXAMPLE_FILE = """\
@@ -505,6 +593,9 @@ def accepted() -> dict[str, set[str]]:
         "discovery": {f"discovery.{k}" for k in scenario.DISCOVERY_KEYS}
         | {f"discovery.conditions[].{k}" for k in scenario.CONDITION_KEYS}
         | {f"discovery.regret.{k}" for k in scenario.REGRET_KEYS},
+        "calibrate": {f"calibrate.{k}" for k in calibration.KEYS},
+        "targets": {f"calibrate.targets[].{k}" for k in calibration.TARGET_KEYS},
+        "uncertain": {f"uncertain.{k}" for k in uncertainty.KEYS},
     }
 
 
@@ -513,7 +604,9 @@ def documented() -> dict[str, set[str]]:
     return {"top": {k.path for k in TOP}, "regime": {k.path for k in REGIME},
             "sweep": {k.path for k in SWEEP}, "sweep_options": {k.path for k in SWEEP_OPTIONS},
             "record": {k.path for k in RECORD}, "charts": {k.path for k in CHART_KEYS},
-            "discovery": {k.path for k in DISCOVERY}}
+            "discovery": {k.path for k in DISCOVERY},
+            "calibrate": {k.path for k in CALIBRATE}, "targets": {k.path for k in TARGETS},
+            "uncertain": {k.path for k in UNCERTAIN}}
 
 
 def missing_docs() -> list[str]:
@@ -605,6 +698,16 @@ def markdown() -> str:
         *_table([k for k in DISCOVERY if "conditions[]" not in k.path]), "",
         "### A condition (`discovery.conditions[]`)", "",
         *_table([k for k in DISCOVERY if "conditions[]" in k.path]), "",
+        "## Calibration (`calibrate:`)", "",
+        "What `python run.py calibrate FILE.yaml` fits ([calibration.md](calibration.md)). "
+        "It runs the regime named by `regime` at the study's `params` and first sweep point.",
+        "", *_table(CALIBRATE), "",
+        "### Target entries (`calibrate.targets:`)", "",
+        "Each entry has exactly one of `outcome` or `timeline`:", "", *_table(TARGETS), "",
+        "## Parameter uncertainty (`uncertain:`)", "",
+        "Draws of the parameters we do not know well; the report compares the regimes across "
+        "the draws ([calibration.md](calibration.md#conclusions-under-parameter-uncertainty))."
+        "", "", *_table(UNCERTAIN), "",
         "## Command-line and Python equivalents", "",
         "| in the file | on the command line | in Python |", "|---|---|---|",
         "| `params: {path: value}` | `--set path=value` (repeatable) | "

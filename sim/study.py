@@ -313,6 +313,9 @@ def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
               workers: int = 1) -> Results:
     safeio.refuse_links(results.path)  # tables, charts and reports never leave the folder
     results.write_tables()
+    from sim import uncertainty  # uncertainty.csv: a study with an `uncertain:` block
+
+    uncertainty.write(results)
     if charts:  # the report embeds the figures, so it comes with them
         if workers > 1 and len(langs) > 1:  # one language per process: the same files
             with runner.process_pool(min(workers, len(langs))) as pool:
