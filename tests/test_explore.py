@@ -230,6 +230,7 @@ def test_dashboard_in_a_headless_browser(tmp_path):
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
     port = _free_port()
@@ -257,7 +258,8 @@ def test_dashboard_in_a_headless_browser(tmp_path):
                 time.sleep(0.5)
         driver = webdriver.Chrome(service=Service(DRIVER), options=options)
         driver.get(url)
-        wait = WebDriverWait(driver, 90)
+        # solara re-renders whole subtrees: an element found a moment ago may be gone
+        wait = WebDriverWait(driver, 90, ignored_exceptions=(StaleElementReferenceException,))
 
         def body() -> str:
             return driver.find_element(By.TAG_NAME, "body").text
@@ -266,9 +268,10 @@ def test_dashboard_in_a_headless_browser(tmp_path):
             return next(b for b in driver.find_elements(By.TAG_NAME, "button")
                         if b.text.strip().lower() == label)
 
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "img.kuayu-map"))
-        assert driver.find_elements(By.CSS_SELECTOR, "img.kuayu-plots")
-        assert "The two runs so far" in body()
+        # the page fills in piece by piece (map, then plots, then text): wait for all of it
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "img.kuayu-map")
+                   and d.find_elements(By.CSS_SELECTOR, "img.kuayu-plots")
+                   and "The two runs so far" in body())
         for k in range(1, 9):
             button("step").click()
             wait.until(lambda d, k=k: f"Event log of step {k - 1} " in body())
