@@ -72,7 +72,7 @@ class City(mesa.Agent):
         """Source-control effort a in [0, 1] as origin (发生地) when it weighs the losses of
         the cities in its duty's `scope` by `w`, and what its duty to the region (weight
         `duty_weight`) costs the city itself against its selfish choice, whether or not it
-        keeps it, and the effort it would choose for itself alone.
+        keeps it, and the effort it would choose alone, with no duty, refund or assistance.
 
         `spared[k, j]` is the loss that effort `efforts[k]` held from now on would spare city
         j, and `plan_cost[k]` what holding it would cost (a cost rate x the days it is held).
@@ -98,8 +98,12 @@ class City(mesa.Agent):
 
         k_duty, k_selfish = best(duty_weight), best(0.0)
         k = k_duty if w == duty_weight else best(w)
+        # alone: no duty, no refund, no assistance (自扫门前雪 outside any arrangement). What
+        # the region's arrangement makes the origin do beyond that is the help others see,
+        # even where a refund has made that effort pay for the origin itself.
+        k_alone = int(np.argmax(safety * spared[:, self.idx] - plan_cost))
         return (float(efforts[k]), max(0.0, float(own[k_selfish] - own[k_duty])),
-                float(efforts[k_selfish]))
+                float(efforts[k_alone]))
 
     def will_assist(self, draw: float, origin: int) -> bool:
         """An affected city keeps its assist duty (波及地为辅) if it is willing and trusts the

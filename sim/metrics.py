@@ -19,6 +19,8 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
     "origin_loss": ("100 million CNY", "Loss in the origin city", "发生地损失"),
     "spillover_loss": ("100 million CNY", "Loss outside the origin city", "波及地损失"),
     "spillover_share": ("", "Spillover loss / total loss", "外溢损失占比"),
+    "infections": ("persons", "People infected by epidemics, index cases included "
+                   "(what Lai et al. 2020 count)", "感染人数"),
     "detection_delay": ("h", "Hazard start to detection by the origin", "发现延迟"),
     "report_delay": ("h", "Detection to the origin's report (NaN: never reported)", "报告延迟"),
     "warning_lead_time": ("h", "Mean warning lead before arrival in reached cities other than "
@@ -106,7 +108,7 @@ def compute(m: RiskModel) -> dict[str, float]:
     affected = np.zeros(m.n, dtype=bool)
     detection, report, response = [], [], []
     kinds = {k: {"loss": 0.0, "spill": 0.0, "leads": [], "n": 0} for k in HAZARD_KINDS}
-    ratios, weights, efforts, captured = [], [], [], 0.0
+    ratios, weights, efforts, captured, infections = [], [], [], 0.0, 0.0
     for inc in incidents:
         start = inc.spec.start_step
         loss, own = float(inc.loss.sum()), float(inc.loss[inc.origin])
@@ -132,6 +134,7 @@ def compute(m: RiskModel) -> dict[str, float]:
         k["spill"] += loss - own
         k["leads"].extend(inc.lead_hours[reached])
         captured += getattr(inc.hazard, "captured", 0.0)
+        infections += getattr(inc.hazard, "infections", 0.0)
     spill = total - origin
     leads = [x for k in kinds.values() for x in k["leads"]]
     detected = [inc for inc in incidents if inc.detected_step >= 0]
@@ -143,6 +146,7 @@ def compute(m: RiskModel) -> dict[str, float]:
         "origin_loss": origin,
         "spillover_loss": spill,
         "spillover_share": spill / total if total > 0 else 0.0,
+        "infections": infections,
         "detection_delay": _mean(detection),
         "report_delay": _mean(report),
         "warning_lead_time": _mean(leads),

@@ -326,8 +326,9 @@ PARAMS: tuple[Param, ...] = (
        "泄漏量", "t", 0, 1e7),
     _P("river_spill.release_hours", 24.0, "float", "Time over which the source leaks its mass.",
        "释放持续时间", "h", 0.5, 2000),
-    _P("river_spill.half_damage", 5.0, "float", "Pollutant flux passing a city at which damage "
-       "reaches half its maximum.", "半损害强度", "t/h", 1e-6, 1e9),
+    _P("river_spill.half_damage", 0.3, "float", "Pollutant flux passing a city at which damage "
+       "reaches half its maximum. Calibrated so that the Songhua replay costs Harbin about "
+       "half a day of its output (docs/calibration.md).", "半损害强度", "t/h", 1e-6, 1e9),
     _P("river_spill.max_loss_share", 0.5, "float", "Share of a city's output lost per step at "
        "saturating intensity (water cut, closures).", "最大损失比例", "", 0.0, 1.0),
     _P("river_flood.magnitude", 5000.0, "float", "Default peak excess discharge of a flood "
@@ -371,10 +372,12 @@ PARAMS: tuple[Param, ...] = (
        "引力模型距离指数", "", 0.0, 4.0),
     _P("epidemic.stochastic", True, "bool", "Binomial (stochastic) or expected-value SEIR.",
        "随机传播"),
-    _P("epidemic.measure_effect", 0.65, "float", "Transmission cut by local measures in a "
-       "city in emergency mode (属地防控). 0.65 brings R0 = 2.5 below 1, as China's measures "
-       "did in early 2020 (Wuhan's Rt fell from 3.8 to 0.3: Pan et al. 2020, JAMA 323:1915); "
-       "assumption, range 0.4-0.9 (below 0.6 measures only slow an epidemic down).",
+    _P("epidemic.measure_effect", 0.8, "float", "Transmission cut by local measures in a "
+       "city in emergency mode (属地防控), in force while the city has people infected. 0.8 "
+       "brings R0 = 2.5 to 0.5, as China's measures did in early 2020 (Wuhan's Rt fell from "
+       "3.8 to 0.3: Pan et al. 2020, JAMA 323:1915); with it, acting 1-3 weeks earlier cuts "
+       "infections as Lai et al. 2020 found. Range 0.4-0.9 (below 0.6 measures only slow an "
+       "epidemic down).",
        "防控措施降低传播比例", "", 0.0, 1.0),
     _P("epidemic.measure_cost_share", 0.02, "float", "Share of a city's output lost while its "
        "measures are in force.", "防控措施经济代价", "", 0.0, 1.0),
@@ -409,8 +412,10 @@ PARAMS: tuple[Param, ...] = (
        "neighbouring cities.", "外溢半径", "km", 1, 5000),
     _P("accident.half_damage", 20.0, "float", "Severity at which damage is half its maximum.",
        "事故半损害强度", "index", 1e-6, 1e9),
-    _P("accident.max_loss_share", 0.3, "float", "Output share lost per step at saturating "
-       "severity.", "事故最大损失比例", "", 0.0, 1.0),
+    _P("accident.max_loss_share", 0.03, "float", "Output share lost per step at saturating "
+       "severity. Calibrated so that an uncontrolled accident in a large city reaches the "
+       "scale of the 2015 Tianjin port explosion (docs/calibration.md).", "事故最大损失比例", "",
+       0.0, 1.0),
     # --- damage and warning -------------------------------------------------------------------
     _P("warning.reduction_at_24h", 0.30, "float",
        "Damage reduction bought by 24 h of warning before arrival (WMO: about 30%).",

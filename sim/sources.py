@@ -108,7 +108,11 @@ SOURCES: dict[str, Source] = {
     "river_spill.release_hours": _s("songhua2005", "an 80 km slick moving at about 2 km/h "
                                                    "takes about 40 h to pass a city; Zhenjiang "
                                                    "2012 about 12 h (zhenjiang2012)", (12, 48)),
-    "river_spill.half_damage": _a(1, 20, "flux (t/h) at which damage is half its maximum"),
+    "river_spill.half_damage": _s("songhua2005", "flux (t/h) at which damage is half its "
+                                                 "maximum; 0.3 makes the Songhua replay cost "
+                                                 "Harbin 0.4 days of output, within the "
+                                                 "0.38-1.9 days of its 4.75-day water cut",
+                                  (0.1, 2)),
     "river_spill.max_loss_share": _a(0.1, 0.6, "share of output lost with the water cut "
                                                "(Harbin 2005 cut its water for 4 days, "
                                                "songhua2005)"),
@@ -138,7 +142,8 @@ SOURCES: dict[str, Source] = {
                                                       "distance follows the flows", (1, 3)),
     "epidemic.stochastic": _choice("binomial or expected-value SEIR"),
     "epidemic.measure_effect": _s("pan2020", "Wuhan's Rt fell from 3.8 to 0.3 under the "
-                                             "measures; 0.65 brings R0 = 2.5 below 1",
+                                             "measures; 0.8 brings R0 = 2.5 to 0.5 and "
+                                             "reproduces lai2020's cut in infections",
                                   (0.4, 0.9)),
     "epidemic.measure_cost_share": _a(0.005, 0.1, "output lost while local measures are in "
                                                   "force"),
@@ -159,7 +164,11 @@ SOURCES: dict[str, Source] = {
     "accident.threshold": _a(5, 50, "severity beyond which it spills over"),
     "accident.radius_km": _a(50, 300, "distance scale of spill-over"),
     "accident.half_damage": _a(5, 50, "severity at half damage"),
-    "accident.max_loss_share": _a(0.1, 0.5, "output share lost at saturating severity"),
+    "accident.max_loss_share": _s("tianjin2016", "output share lost at saturating severity; "
+                                                 "0.03 puts the largest uncontrolled accidents "
+                                                 "of the flagship near Tianjin 2015's 68.66 "
+                                                 "亿 (sc2007 classes: 特别重大 from 1 亿)",
+                                  (0.01, 0.1)),
     # --- damage, warning, sensing ---
     "warning.reduction_at_24h": _s("gca2019", "24 hours' warning cuts damage by about 30%",
                                    (0.2, 0.4)),

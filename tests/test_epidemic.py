@@ -225,12 +225,13 @@ def test_epidemic_levers_follow_control_and_measures():
                         world.step_hours / 24.0, world.mobility, stochastic=True)
     plain.seed(0, 20)
     rng = np.random.default_rng(5)
+    in_force = 0
     for t in range(300):
         hazard.control = [0.0, 1.0, 0.4][t // 100]
         ready = np.arange(world.n) < t // 30  # as the model does: cities in emergency mode
         hazard.ready = ready
         hazard.step()
-        measures = ready & (plain.population - plain.S >= 1.0)
+        measures = ready & (plain.E + plain.I >= 1.0)  # while the city has people infected
         transmission = np.where(measures, 1.0 - p["epidemic.measure_effect"], 1.0)
         transmission[0] *= 1.0 - hazard.control * p["epidemic.containment_effect"]
         travel = np.ones(world.n)
@@ -239,4 +240,6 @@ def test_epidemic_levers_follow_control_and_measures():
         assert np.array_equal(hazard.new_cases, plain.step(rng, transmission, travel))
         assert np.array_equal(hazard.extra_loss, np.where(
             measures, p["epidemic.measure_cost_share"], 0.0) * world.loss_rate)
-    assert hazard.measures.any() and hazard.seir.I.sum() > 0
+        in_force += hazard.measures.any()
+    # in force for a while, then lifted once the outbreak had died out everywhere
+    assert in_force > 0 and not hazard.measures.any() and hazard.seir.I.sum() == 0

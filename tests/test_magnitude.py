@@ -40,3 +40,33 @@ def test_a_vanishing_stochastic_epidemic_dies_out():
     for seed in range(5):
         out = RiskModel("coordinated", params=params, rng=seed).run()
         assert out["total_loss"] == 0.0
+
+
+# --- orders of magnitude against real figures (issue 12 item 2; docs/calibration.md) -------
+def test_flagship_magnitudes_sit_beside_their_anchors_as_the_docs_say():
+    """Every regime of the flagship loses 0.01-0.5% of the region's GDP a year to non-epidemic
+    hazards; the funds pay within an order of magnitude of the Xin'an pool; the largest
+    accident under territorial management is of the Tianjin explosion's order; the Songhua
+    replay costs Harbin what cutting the water of 4 million people for 4.75 days would. And
+    docs/calibration.md quotes exactly this table."""
+    import re
+
+    from sim import magnitudes
+    from tests.conftest import ROOT
+
+    fs = magnitudes.flagship()
+    lo, hi = magnitudes.NON_EPIDEMIC_SHARE
+    for regime in fs.per_kind:
+        assert lo <= fs.non_epidemic_share(regime) <= hi, regime
+    for regime in ("coordinated", "superior_led"):
+        assert magnitudes.FUND_RANGE[0] <= fs.fund[regime] <= magnitudes.FUND_RANGE[1], regime
+    assert fs.fund["territorial"] == 0.0  # no pool without a platform
+    low, high = magnitudes.TIANJIN_RANGE
+    assert low <= fs.largest_accident["territorial"] <= high
+    harbin = magnitudes.harbin_days()
+    assert magnitudes.HARBIN_DAYS[0] <= harbin <= magnitudes.HARBIN_DAYS[1]
+    text = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
+    quoted = re.search(r"<!-- magnitudes:start -->\n(.*?)\n<!-- magnitudes:end -->", text, re.S)
+    assert quoted, "docs/calibration.md lacks the magnitudes block"
+    assert quoted.group(1).strip() == magnitudes.table(fs, harbin), \
+        "docs/calibration.md is stale: paste the output of python -m sim.magnitudes"

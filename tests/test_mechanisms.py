@@ -143,7 +143,9 @@ def test_assessing_cooperation_raises_cooperation_but_not_timely_reporting():
     base = _long_run()
     measured = _long_run(**{"evaluation.assessor": "third_party", "evaluation.reward": 1.0,
                             "evaluation.timeliness": False, "evaluation.honesty": False})
-    assert measured["cooperation_propensity"] > base["cooperation_propensity"] + 0.3
+    # it closes most of the gap to full cooperation
+    gap = 1.0 - base["cooperation_propensity"]
+    assert measured["cooperation_propensity"] - base["cooperation_propensity"] > 0.6 * gap > 0.1
     assert measured["concealment_rate"] == pytest.approx(base["concealment_rate"], abs=0.02)
 
 
@@ -253,9 +255,12 @@ def test_complacency_slows_cities_that_have_not_been_hit():
 
 
 def test_growth_first_goals_cut_source_control():
-    safe = RiskModel("coordinated", rng=0, learning__initial_cooperation=1.0)
-    growth = RiskModel("coordinated", rng=0, learning__initial_cooperation=1.0,
-                       goals__safety_weight=0.5)
+    # an accident, whose control is a matter of degree (a river spill of the default size
+    # is worth full control whatever the goals)
+    kw = dict(rng=0, learning__initial_cooperation=1.0, hazard__kind="accident",
+              region__kind="grid")
+    safe = RiskModel("coordinated", **kw)
+    growth = RiskModel("coordinated", goals__safety_weight=0.5, **kw)
     safe.run()
     growth.run()
     assert growth.incidents[0].efforts[0] < safe.incidents[0].efforts[0]

@@ -437,6 +437,7 @@ class Epidemic(Hazard):
         # 自扫门前雪, full under the centre's command); the model sets it at each decision.
         self.external = 0.0
         self.steps_done = 0
+        self.infections = float(self.seir.cumulative_infections.sum())  # index cases included
         # Levers (transmission, travel, measure costs) change only when measures or the
         # origin's control change, so they are rebuilt then, not every step.
         self._levers_key: tuple[bytes, float, float] | None = None
@@ -451,13 +452,16 @@ class Epidemic(Hazard):
         return bool(self._noticed[self.origin])
 
     def step(self) -> None:
-        # Measures are in force where a ready city has cases (warning makes them start on day 1).
-        self.measures = self.ready & self._arrived
+        # Measures are in force where a ready city has people infected now (warning makes them
+        # start with the first imported case) and are lifted when its local outbreak is over:
+        # acting earlier then shortens what the measures cost as well as the case count.
+        self.measures = self.ready & self._local
         key = (self.measures.tobytes(), self.control, self.external)
         if key != self._levers_key:
             self._levers_key = key
             self._set_levers()
         self.new_cases = self.seir.step(self.rng, self._transmission, self._travel)
+        self.infections += float(self.new_cases.sum())
         self.intensity = self.seir.I / self.seir.population * 1e5  # per 100,000 residents
         self.steps_done += 1
         self._update_reach()
@@ -479,6 +483,7 @@ class Epidemic(Hazard):
         ever = self.seir.population - self.seir.S
         self._ever = ever
         self._arrived = ever >= 1.0
+        self._local = self.seir.E + self.seir.I >= 1.0
         self._noticed = ever >= self.world.p["epidemic.detect_cases"]
         self._arrived.setflags(write=False)
         self._noticed.setflags(write=False)

@@ -65,7 +65,7 @@ def size_source_control(m: RiskModel, inc: Incident, t: int) -> None:
     inc.external_weight = w
     plan_cost = escalation.control_cost_scale(m, inc) * EFFORTS**2 / 2 * days
     scope = duty_scope(m, inc.origin)
-    effort, sacrifice, selfish = m.cities[inc.origin].choose_source_control(
+    effort, sacrifice, alone = m.cities[inc.origin].choose_source_control(
         inc, EFFORTS, spared, plan_cost, w, duty, scope)
     k = round(effort * (len(EFFORTS) - 1))
     k_opt = int(np.argmax(spared.sum(axis=1) - plan_cost))
@@ -76,8 +76,8 @@ def size_source_control(m: RiskModel, inc: Incident, t: int) -> None:
     inc.sacrifice_rate = inc.benefit_rate = 0.0
     if inc.origin_duty and not inc.central_command:
         inc.sacrifice_rate = sacrifice * per_step
-        if w > 0:  # what keeping the duty spares the others, against the selfish choice
-            gain = spared[k] - spared[round(selfish * (len(EFFORTS) - 1))]
+        if w > 0:  # what keeping the duty spares the others, against acting alone
+            gain = spared[k] - spared[round(alone * (len(EFFORTS) - 1))]
             inc.benefit_rate = np.where(scope, np.maximum(gain, 0.0), 0.0) * per_step
     set_effort(m, inc, effort, spared[k], w, t)
     inc.stake = float(inc.hazard.at_stake())
