@@ -74,7 +74,10 @@ def test_numbers_keep_about_three_significant_digits():
 
 
 SIGN = {"name": "sign", "seed": 3, "replications": 8, "regimes": ["territorial", "coordinated"],
-        "params": {"region.n_cities": 5, "time.horizon_days": 10},
+        # a spill that harms less than the default (half_damage 5 t/h, not 0.3), so that
+        # control is a matter of degree and the refund moves it
+        "params": {"region.n_cities": 5, "time.horizon_days": 10,
+                   "river_spill.half_damage": 5.0},
         "sweep": {"compensation.payout_share": [0.0, 1.0]}, "charts": [],
         "record": {"series": False},
         "report": {"outcomes": ["origin_loss", "source_control_cost", "total_loss"],

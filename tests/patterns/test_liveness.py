@@ -30,7 +30,9 @@ EXPECTED = {
     "coordinated_no_assistance": ("source_control_ratio", -1),
     "coordinated_no_accountability": ("concealment_rate", +1),
     "coordinated_no_evaluation": ("cooperation_rate", -1),
-    "coordinated_no_compensation": ("source_control_ratio", -1),
+    # 利益机制 reconciles interests: in the preset, where duties are kept anyway, it shows in
+    # how fairly the burden falls (a river-chain study shows it raising cooperation)
+    "coordinated_no_compensation": ("net_burden_gini_gdp", +1),
     "coordinated_no_incentives": ("cooperation_propensity", -1),
     "coordinated_no_reserve": ("total_loss", +1),
     "coordinated_no_learning": ("cooperation_propensity", -1),
