@@ -13,6 +13,8 @@ pollutant, weighted by its output (GDP).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,23 @@ def test_an_origin_answering_for_the_region_is_not_pushed_past_the_optimum_by_re
                                   "compensation.payout_share": 0.5,
                                   "responsibility.assist_share": 0.3})
     assert a == pytest.approx(optimum, abs=0.01)
+
+
+def test_compensation_ranks_between_nash_and_full_collaboration():
+    """§A.6 (Water 2024 16:3239): cost compensation improves on Nash and is second to full
+    collaboration. On the default river chain at the calibrated (saturating) damage, 20
+    paired runs: realised loss plus source-control cost falls from Nash (w = 0) to a 30% and a
+    60% refund to the origin answering for the region (w = 1), never rising along the way, and
+    the full duty is clearly better than Nash."""
+    cases = [{"responsibility.external_weight": 0.0},
+             {"responsibility.external_weight": 0.0, "compensation.payout_share": 0.3},
+             {"responsibility.external_weight": 0.0, "compensation.payout_share": 0.6},
+             {"responsibility.external_weight": 1.0}]
+    cost = []
+    for case in cases:
+        runs = [RiskModel("territorial", rng=seed,
+                          params={**NEUTRAL, "info.route": "platform", **case}).run()
+                for seed in range(20)]
+        cost.append(np.mean([r["total_loss"] + r["source_control_cost"] for r in runs]))
+    assert all(b <= a * (1 + 1e-9) for a, b in pairwise(cost)), cost
+    assert cost[-1] < 0.9 * cost[0], cost
