@@ -77,7 +77,7 @@ def check(block: Any, regimes: list, params: dict[str, Any], points: list[dict[s
     """Validate a scenario's `calibrate:` block (reporting through `bad(path, message)`) and
     return it normalised, or None when it has problems."""
     from sim.params import BY_PATH, resolve, suggest
-    from sim.scenario import _bounds
+    from sim.scenario import _bounds, unknown_keys
 
     at = "calibrate"
     form = ("{parameters: {path: [low, high]}, targets: [{outcome: name, value: v} or "
@@ -85,12 +85,7 @@ def check(block: Any, regimes: list, params: dict[str, Any], points: list[dict[s
     if not isinstance(block, dict) or not block:
         bad(at, f"expected {form}, found {block!r}")
         return None
-    ok = True
-    for key in block:
-        if key not in KEYS:
-            bad(f"{at}.{key}", f"unknown key{suggest(str(key), KEYS)}; expected "
-                               + ", ".join(KEYS))
-            ok = False
+    ok = unknown_keys(block, at, KEYS, bad)
     for key in ("parameters", "targets"):
         if key not in block:
             bad(at, f"missing {key}; expected {form}")
@@ -142,6 +137,7 @@ def _targets(entries: Any, base: dict[str, Any] | None, bad) -> list[dict] | Non
     from sim.metrics import OUTCOMES
     from sim.params import suggest
     from sim.replay import WHAT
+    from sim.scenario import unknown_keys
 
     at = "calibrate.targets"
     if not isinstance(entries, list) or not entries:
@@ -168,11 +164,7 @@ def _targets(entries: Any, base: dict[str, Any] | None, bad) -> list[dict] | Non
                        f"found {entry!r}")
             ok = False
             continue
-        for key in entry:
-            if key not in TARGET_KEYS:
-                bad(f"{where}.{key}", f"unknown key{suggest(str(key), TARGET_KEYS)}; expected "
-                                      + ", ".join(TARGET_KEYS))
-                ok = False
+        ok = unknown_keys(entry, where, TARGET_KEYS, bad) and ok
         kinds = [k for k in ("outcome", "timeline") if k in entry]
         if len(kinds) != 1:
             bad(where, "expected exactly one of outcome: (an outcome's mean) or timeline: "
@@ -602,19 +594,11 @@ def target_label(target: dict, lang: str) -> str:
 
 
 def _save(fig, folder: Path, stem: str, lang: str, root: Path) -> Path:
-    import matplotlib.pyplot as plt
-
     from sim import plots
 
     out = folder / "figures"
     safeio.check_inside(root, out / "x")
-    out.mkdir(exist_ok=True)
-    name = stem if lang == "en" else f"{stem}_{lang}"
-    with plt.rc_context(plots.rc(lang)):
-        for fmt in plots.FORMATS:
-            fig.savefig(out / f"{name}.{fmt}", metadata=plots._metadata(fmt))
-    plt.close(fig)
-    return out / f"{name}.png"
+    return plots.save(fig, out, stem, lang)[0]
 
 
 def fit_chart(result: Calibration, lang: str = "en"):

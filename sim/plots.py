@@ -1169,16 +1169,23 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
         fig = render(name, results, lang, **(options or {}).get(name, {}))
         if fig is None:
             continue
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stem = name if lang == "en" else f"{name}_{lang}"
-        with plt.rc_context(rc(lang)):
-            for fmt in formats:
-                path = out_dir / f"{stem}.{fmt}"
-                # fixed metadata so that the same results give the same files
-                fig.savefig(path, metadata=_metadata(fmt))
-                written.append(path)
-        plt.close(fig)
+        written += save(fig, out_dir, name, lang, formats)
     return written
+
+
+def save(fig, folder: Path, name: str, lang: str = "en",
+         formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write `fig` as folder/name.<fmt> (name_<lang> for other languages) in every format, with
+    fixed metadata so that the same results give the same files; close it; return the paths
+    (the PNG first when it is among the formats)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = name if lang == "en" else f"{name}_{lang}"
+    paths = [folder / f"{stem}.{fmt}" for fmt in formats]
+    with plt.rc_context(rc(lang)):
+        for path, fmt in zip(paths, formats, strict=True):
+            fig.savefig(path, metadata=_metadata(fmt))
+    plt.close(fig)
+    return paths
 
 
 def _discovery_spec(results) -> dict | None:

@@ -368,19 +368,10 @@ def chart(table: pd.DataFrame, regimes: list[dict], lang: str = "en"):
 
 def draw(results: Results, table: pd.DataFrame, lang: str = "en") -> Path:
     """Write figures/replay.{png,pdf} (replay_zh.* for Chinese); return the PNG."""
-    import matplotlib.pyplot as plt
-
     from sim import plots
 
     fig = chart(table, results.manifest["scenario"]["regimes"], lang)
-    folder = results.path / "figures"
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = CHART if lang == "en" else f"{CHART}_{lang}"
-    with plt.rc_context(plots.rc(lang)):
-        for fmt in plots.FORMATS:
-            fig.savefig(folder / f"{stem}.{fmt}", metadata=plots._metadata(fmt))
-    plt.close(fig)
-    return folder / f"{stem}.png"
+    return plots.save(fig, results.path / "figures", CHART, lang)[0]
 
 
 # --- report section ------------------------------------------------------------------------------

@@ -147,6 +147,18 @@ def name_problem(name: object, names: str = "the results folder") -> str | None:
     return None
 
 
+def unknown_keys(block: dict, at: str, allowed, bad) -> bool:
+    """Report every key of `block` outside `allowed` as `at.key` (with a did-you-mean);
+    True when there was none. One wording for every block of a scenario."""
+    ok = True
+    for key in block:
+        if key not in allowed:
+            bad(f"{at}.{key}", f"unknown key{suggest(str(key), allowed)}; expected "
+                               + ", ".join(allowed))
+            ok = False
+    return ok
+
+
 def coerce(path: str, value: Any) -> Any:
     """The parameter's coerce (sim.params), refusing infinite numbers and numbers too large to
     be one (an OverflowError is a ValueError here)."""
@@ -762,10 +774,7 @@ def _check_regimes(entries, bad) -> list[RegimeSpec]:
         if not isinstance(entry, dict):
             bad(at, f"expected a regime name or a mapping, found {entry!r}")
             continue
-        for key in entry:
-            if key not in REGIME_KEYS:
-                bad(f"{at}.{key}", f"unknown key{suggest(str(key), REGIME_KEYS)}; expected "
-                                   + ", ".join(REGIME_KEYS))
+        unknown_keys(entry, at, REGIME_KEYS, bad)
         base = entry.get("regime", entry.get("name"))
         if not isinstance(base, str) or base not in REGIMES:
             bad(f"{at}.regime", f"unknown regime {base!r}{suggest(str(base), REGIMES)}; "
@@ -1234,10 +1243,7 @@ def check_discovery(block, report_bad, regimes: list[str], baseline: str, swept:
         bad("discovery", "expected a mapping such as {conditions: [{regime: coordinated, "
                          f"outcome: spillover_loss, holds: not_lower}}]}}, found {block!r}")
         return None
-    for key in block:
-        if key not in DISCOVERY_KEYS:
-            bad(f"discovery.{key}", f"unknown key{suggest(str(key), DISCOVERY_KEYS)}; expected "
-                                    + ", ".join(DISCOVERY_KEYS))
+    unknown_keys(block, "discovery", DISCOVERY_KEYS, bad)
     if not swept:
         bad("discovery", "scenario discovery needs a sweep over the uncertain parameters "
                          "(e.g. sweep: {lhs: {samples: 50, bounds: {...}}}); this study has "
@@ -1259,10 +1265,7 @@ def check_discovery(block, report_bad, regimes: list[str], baseline: str, swept:
         if not isinstance(cond, dict):
             bad(at, f"expected a mapping with {', '.join(CONDITION_KEYS)}, found {cond!r}")
             continue
-        for key in cond:
-            if key not in CONDITION_KEYS:
-                bad(f"{at}.{key}", f"unknown key{suggest(str(key), CONDITION_KEYS)}; expected "
-                                   + ", ".join(CONDITION_KEYS))
+        unknown_keys(cond, at, CONDITION_KEYS, bad)
         c: dict[str, Any] = {}
         for key in ("regime", "outcome", "holds"):
             if key not in cond:

@@ -78,7 +78,7 @@ def check(block: Any, regimes: list, swept: list[str], design: dict | None, root
     """Validate an `uncertain:` block (reporting through `bad(path, message)`); return
     {parameters: {path: [low, high]}, draws, seed, values: [{path: value}, ...]} or None."""
     from sim.params import BY_PATH, suggest
-    from sim.scenario import coerce
+    from sim.scenario import coerce, unknown_keys
     from sim.sources import SOURCES
 
     at = "uncertain"
@@ -86,12 +86,7 @@ def check(block: Any, regimes: list, swept: list[str], design: dict | None, root
     if not isinstance(block, dict) or not block:
         bad(at, f"expected {form}, found {block!r}")
         return None
-    ok = True
-    for key in block:
-        if key not in KEYS:
-            bad(f"{at}.{key}", f"unknown key{suggest(str(key), KEYS)}; expected "
-                               + ", ".join(KEYS))
-            ok = False
+    ok = unknown_keys(block, at, KEYS, bad)
     for key in ("parameters", "draws"):
         if key not in block:
             bad(at, f"missing {key}; expected {form}")
@@ -357,20 +352,12 @@ def chart(results: Results, table: pd.DataFrame, draws: pd.DataFrame, lang: str 
 
 
 def draw(results: Results, table: pd.DataFrame, draws: pd.DataFrame, lang: str) -> Path:
-    import matplotlib.pyplot as plt
-
     from sim import plots
 
     fig = chart(results, table, draws, lang)
     folder = results.path / "figures"
     safeio.check_inside(results.path, folder / "x")
-    folder.mkdir(exist_ok=True)
-    stem = CHART if lang == "en" else f"{CHART}_{lang}"
-    with plt.rc_context(plots.rc(lang)):
-        for fmt in plots.FORMATS:
-            fig.savefig(folder / f"{stem}.{fmt}", metadata=plots._metadata(fmt))
-    plt.close(fig)
-    return folder / f"{stem}.png"
+    return plots.save(fig, folder, CHART, lang)[0]
 
 
 # --- report section ---------------------------------------------------------------------------
