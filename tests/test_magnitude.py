@@ -1,7 +1,7 @@
 """Size behaves as a reader expects: a vanishing hazard costs nothing, and a larger one never
 costs less, whatever the kind and the regime (issue 11 item 7).
 
-Control costs grow with the source's size (sim.mechanisms.escalation.control_cost_scale), so
+Control costs grow with the source's size (sim.mechanisms.responsibility.control_cost_scale), so
 calling in the centre for a larger incident cannot make it cheaper than a smaller one.
 Epidemics are run as expected values (the stochastic model is monotone only on average).
 """

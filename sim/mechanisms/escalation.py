@@ -44,16 +44,3 @@ def known_from(m: RiskModel, inc: Incident) -> int:
     if m.in_platform[inc.origin] or m.p["info.route"] != "platform":
         return inc.report_step
     return inc.report_step + m.hours_to_steps(m.p["participation.outside_relay_hours"])
-
-
-def control_cost_scale(m: RiskModel, inc: Incident) -> float:
-    """gamma of source control for this incident, per day at full effort. Effort is a share
-    of the source (of the leak captured, the wave detained, the emission cut), so holding it
-    on a source twice the typical size takes twice the means: gamma grows with the
-    incident's size against its kind's default (not for epidemics, whose measures cost by
-    the population they cover). The centre's resources cut it once it commands."""
-    gamma = m.p["source_control.cost"]
-    kind = inc.spec.kind
-    if kind != "epidemic":
-        gamma *= inc.spec.magnitude / m.p[f"{kind}.magnitude"]
-    return gamma / m.p["escalation.resource_factor"] if inc.central_command else gamma

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim import events
 from sim.hazards.kinds import EFFORTS
-from sim.mechanisms import communication, compensation, escalation
+from sim.mechanisms import communication, compensation
 from sim.mechanisms.common import DECIDE_EVERY_HOURS, NEVER
 
 if TYPE_CHECKING:
@@ -28,6 +28,19 @@ def own_cost_share(p: dict, fund: bool = True, assisted: bool = True) -> float:
     refund outside the fund, no assistance off the responsibility list: participation)."""
     return max(0.0, 1.0 - (p["compensation.payout_share"] if fund else 0.0)
                - (p["responsibility.assist_share"] if assisted else 0.0))
+
+
+def control_cost_scale(m: RiskModel, inc: Incident) -> float:
+    """gamma of source control for this incident, per day at full effort. Effort is a share
+    of the source (of the leak captured, the wave detained, the emission cut), so holding it
+    on a source twice the typical size takes twice the means: gamma grows with the
+    incident's size against its kind's default (not for epidemics, whose measures cost by
+    the population they cover). The centre's resources cut it once it commands."""
+    gamma = m.p["source_control.cost"]
+    kind = inc.spec.kind
+    if kind != "epidemic":
+        gamma *= inc.spec.magnitude / m.p[f"{kind}.magnitude"]
+    return gamma / m.p["escalation.resource_factor"] if inc.central_command else gamma
 
 
 def size_source_control(m: RiskModel, inc: Incident, t: int) -> None:
@@ -63,7 +76,7 @@ def size_source_control(m: RiskModel, inc: Incident, t: int) -> None:
         inc.origin_duty = True
         w = duty if inc.origin_coop else 0.0
     inc.external_weight = w
-    plan_cost = escalation.control_cost_scale(m, inc) * EFFORTS**2 / 2 * days
+    plan_cost = control_cost_scale(m, inc) * EFFORTS**2 / 2 * days
     scope = duty_scope(m, inc.origin)
     effort, sacrifice, alone = m.cities[inc.origin].choose_source_control(
         inc, EFFORTS, spared, plan_cost, w, duty, scope)
@@ -128,7 +141,7 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
     inc.effort = effort
     inc.hazard.control = effort
     inc.hazard.external = w
-    inc.cost_rate = escalation.control_cost_scale(m, inc) * effort**2 / 2 * m.step_hours / 24.0
+    inc.cost_rate = control_cost_scale(m, inc) * effort**2 / 2 * m.step_hours / 24.0
     inc.central_share = m.p["escalation.central_share"] if inc.central_command else 0.0
     inc.assist_rate = inc.assist_given_rate = None
     inc.benefit_key = spared
