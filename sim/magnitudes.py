@@ -10,7 +10,7 @@ docs/calibration.md quotes; tests/test_magnitude.py checks both the targets and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "regimes_yangtze_delta.yaml"
 SONGHUA = ROOT / "scenarios" / "replay_songhua_2005.yaml"
 KINDS = ("river_spill", "plume", "accident", "cascade", "epidemic")
+COSTS = ("source_control_cost", "assist_cost", "central_cost", "sanctions")
 
 # Anchors (docs/sources.md). Non-epidemic losses: direct losses from all natural disasters in
 # China run at about 0.2-0.3% of GDP a year; the issue asks for 0.01-0.5% of regional GDP.
@@ -46,6 +47,9 @@ class Flagship:
     fund: dict[str, float]  # regime -> fund payouts per year (亿)
     largest_accident: dict[str, float]  # regime -> the largest accident's loss (亿)
     replications: int
+    # regime -> per year (亿): source control (every payer), of it assistance and the centre's
+    # share, and sanctions
+    costs: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def non_epidemic_share(self, regime: str) -> float:
         k = self.per_kind[regime]
@@ -65,6 +69,7 @@ def flagship(replications: int = 6) -> Flagship:
     per_kind: dict[str, dict[str, float]] = {}
     fund: dict[str, float] = {}
     largest: dict[str, float] = {}
+    costs: dict[str, dict[str, float]] = {}
     gdp = 0.0
     for sc, spec, m in _runs(FLAGSHIP, replications):
         years = sc.params["time.horizon_days"] / 365.0
@@ -77,7 +82,11 @@ def flagship(replications: int = 6) -> Flagship:
                 largest[spec.regime] = max(largest.get(spec.regime, 0.0), lost)
         fund[spec.regime] = fund.get(spec.regime, 0.0) \
             + float(np.sum(m.fund_out)) / replications / years
-    return Flagship(gdp, per_kind, fund, largest, replications)
+        out = m.outcomes()
+        paid = costs.setdefault(spec.regime, dict.fromkeys(COSTS, 0.0))
+        for key in COSTS:
+            paid[key] += out[key] / replications / years
+    return Flagship(gdp, per_kind, fund, largest, replications, costs)
 
 
 def harbin_days(replications: int = 5) -> float:
@@ -91,16 +100,22 @@ def harbin_days(replications: int = 5) -> float:
 
 
 def table(fs: Flagship, harbin: float) -> str:
-    """The markdown table docs/calibration.md quotes."""
+    """The markdown tables docs/calibration.md quotes: losses, then what was spent."""
     rows = ["| regime | " + " | ".join(KINDS) + " | non-epidemic, % of GDP | fund paid | "
             "largest accident |", "|---" * (len(KINDS) + 4) + "|"]
     for regime, k in fs.per_kind.items():
         rows.append(f"| {regime} | " + " | ".join(f"{k[kind]:,.0f}" for kind in KINDS)
                     + f" | {100 * fs.non_epidemic_share(regime):.2f}% | {fs.fund[regime]:,.1f} "
                     f"| {fs.largest_accident[regime]:,.1f} |")
+    rows += ["", "| regime | source control | of it: assisting cities | of it: the centre | "
+             "source control, % of GDP | sanctions paid |", "|---|---|---|---|---|---|"]
+    for regime, c in fs.costs.items():
+        rows.append(f"| {regime} | " + " | ".join(f"{c[key]:,.1f}" for key in COSTS[:3])
+                    + f" | {100 * c['source_control_cost'] / fs.gdp:.3f}% "
+                    f"| {c['sanctions']:,.1f} |")
     lo, hi = NON_EPIDEMIC_SHARE
     return "\n".join(rows) + (
-        f"\n\nLoss per year, 100 million CNY (亿), mean of {fs.replications} replications of "
+        f"\n\nPer year, 100 million CNY (亿), mean of {fs.replications} replications of "
         f"the flagship (regional GDP {fs.gdp:,.0f} 亿/yr). Targets: non-epidemic loss "
         f"{100 * lo:g}-{100 * hi:g}% of GDP; fund {FUND_RANGE[0]:g}-{FUND_RANGE[1]:g} 亿/yr "
         f"(Xin'an pool {XINAN_POOL[0]:g}-{XINAN_POOL[1]:g} 亿/yr); largest accident "

@@ -203,7 +203,9 @@ SOURCES: dict[str, Source] = {
                                                        "its own share under-provides; 1 = the "
                                                        "regional optimum", (0, 1)),
     "source_control.cost": _a(2, 100, "cost scale gamma of gamma*a^2/2 per day at full "
-                                      "effort, 100 million CNY: no anchor yet"),
+                                      "effort, 100 million CNY: no budget anchor found; the "
+                                      "flagship spends about 0.07% of GDP a year on it "
+                                      "(docs/calibration.md)"),
     "responsibility.scope": _choice("whom the origin's duty covers: the region (a list the body "
                                     "fixes) or its partners (bilateral agreements)",
                                     "zhang2024"),
@@ -217,11 +219,14 @@ SOURCES: dict[str, Source] = {
     "responsibility.assist_share": _a(0, 0.3, "波及地为辅: share the affected cities carry"),
     "accountability.audit_prob": _a(0, 1, "chance a late report is found out: no anchor; "
                                           "sweep it"),
-    "accountability.penalty": _a(0, 20, "sanction, 100 million CNY: no anchor (issue 12)"),
+    "accountability.penalty": _a(0, 20, "sanction for a hidden report, 100 million CNY: a "
+                                        "money stand-in for political accountability (问责); "
+                                        "the legal fine after Songhua was 0.01 (songhua2005)"),
     "accountability.peer_audit_prob": _a(0, 0.5, "horizontal supervision"),
     "accountability.duty_penalty": _a(0, 3, "sanction as a multiple of the duty's cost"),
-    "reporting.disclosure_cost": _a(0.5, 10, "private cost of reporting at once, 100 million "
-                                             "CNY: no anchor (issue 12)"),
+    "reporting.disclosure_cost": _a(0.5, 10, "private cost of reporting at once (reputation, "
+                                             "investment, the superior's displeasure), 100 "
+                                             "million CNY: no anchor found; sweep it"),
     # --- escalation, body, reserve ---
     "escalation.body_capacity": _set(0, 1e9, "1e9 = the body never calls in the centre; 0 = "
                                              "the superior commands every incident"),
