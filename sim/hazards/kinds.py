@@ -440,7 +440,7 @@ class Epidemic(Hazard):
         # Levers (transmission, travel, measure costs) change only when measures or the
         # origin's control change, so they are rebuilt then, not every step.
         self._levers_key: tuple[bytes, float, float] | None = None
-        self._projection: tuple[tuple, np.ndarray] | None = None
+        self._projection: tuple[tuple, np.ndarray, np.ndarray] | None = None
         self._update_reach()
 
     @property
@@ -519,10 +519,23 @@ class Epidemic(Hazard):
         already counted are not projected again, so the stake falls as the epidemic runs its
         course and is 0 once it is over. Worked out once per step and effort grid (read it,
         do not write it)."""
-        key = (efforts.tobytes(), self.steps_done, self.external, self.ready.tobytes())
-        if self._projection is None or self._projection[0] != key:
-            self._projection = (key, self._project(efforts))
-        return self._projection[1]
+        key = (self.steps_done, self.external, self.ready.tobytes())
+        cached = self._projection
+        if cached is not None and cached[0] == key:
+            grid, loss = cached[1], cached[2]
+            if efforts.shape == grid.shape and np.array_equal(efforts, grid):
+                return loss
+            # Each row is worked out from its own effort alone, so the rows of efforts already
+            # projected in this state (a decision asks for the grid, then for a part of it)
+            # are read off, not projected again: the same numbers to the bit.
+            rows = np.minimum(np.searchsorted(grid, efforts), len(grid) - 1)
+            if np.array_equal(grid[rows], efforts):
+                part = loss[rows]
+                part.setflags(write=False)
+                return part
+        loss = self._project(efforts)
+        self._projection = (key, np.array(efforts, dtype=float), loss)
+        return loss
 
     def _project(self, efforts: np.ndarray) -> np.ndarray:
         """Infections still to come per city, from each city's present state and effective R
@@ -537,19 +550,38 @@ class Epidemic(Hazard):
             loss.setflags(write=False)
             return loss
         pop = seir.population
+        o, k = self.origin, len(efforts)
         r_city = p["epidemic.r0"] * np.where(self.ready, 1.0 - p["epidemic.measure_effect"], 1.0)
-        r = np.broadcast_to(r_city, (len(efforts), n)).copy()
-        r[:, self.origin] *= 1.0 - efforts * p["epidemic.containment_effect"]
+        # Only the origin's R depends on the effort: other cities are worked out once and
+        # broadcast over the efforts, and each city only by the formula that applies to it
+        # (arrived: final size from its state; not yet: invasion chance x z(R)). Element by
+        # element the arithmetic is the one of the whole (efforts x cities) grid, so the
+        # projection is the same to the bit at a hundredth of the work.
+        r_origin = r_city[o] * (1.0 - efforts * p["epidemic.containment_effect"])
         s0 = np.divide(seir.S, pop, out=np.zeros(n), where=pop > 0)
         i0 = np.divide(seir.E + seir.I, pop, out=np.zeros(n), where=pop > 0)
-        here = np.maximum(0.0, s0 - _susceptible_left(s0, i0, r)) * pop
-        travellers = w.mobility[self.origin][None, :] * pop[self.origin] \
-            * (1.0 - s0[self.origin] + i0[self.origin]) \
-            * (1.0 - p["epidemic.travel_cut"] * efforts * self.external)[:, None] \
-            * p["epidemic.infectious_days"]
-        invade = 1.0 - np.exp(-travellers * np.maximum(0.0, 1.0 - 1.0 / np.maximum(r, 1e-9)))
-        later = invade * _final_size(r) * pop
-        infections = np.where(self._arrived, here, later)
+        infections = np.empty((k, n))
+        here = np.flatnonzero(self._arrived)
+        if here.size:  # the arrived cities but the origin, then the origin at every effort
+            others = here[here != o]
+            m = others.size
+            mine = k if self._arrived[o] else 0
+            left = _susceptible_left(np.concatenate([s0[others], np.full(mine, s0[o])]),
+                                     np.concatenate([i0[others], np.full(mine, i0[o])]),
+                                     np.concatenate([r_city[others], r_origin[:mine]]))
+            infections[:, others] = (np.maximum(0.0, s0[others] - left[:m]) * pop[others])[None, :]
+            if mine:
+                infections[:, o] = np.maximum(0.0, s0[o] - left[m:]) * pop[o]
+        later = np.flatnonzero(~self._arrived)
+        if later.size:
+            r = np.broadcast_to(r_city[later], (k, later.size)).copy()
+            r[:, later == o] = r_origin[:, None]
+            travellers = w.mobility[o, later][None, :] * pop[o] \
+                * (1.0 - s0[o] + i0[o]) \
+                * (1.0 - p["epidemic.travel_cut"] * efforts * self.external)[:, None] \
+                * p["epidemic.infectious_days"]
+            invade = 1.0 - np.exp(-travellers * np.maximum(0.0, 1.0 - 1.0 / np.maximum(r, 1e-9)))
+            infections[:, later] = invade * _final_size(r) * pop[later]
         loss = infections * p["epidemic.case_cost"]
         loss.setflags(write=False)
         return loss
@@ -559,10 +591,27 @@ def _susceptible_left(s0: np.ndarray, i0: np.ndarray, r: np.ndarray) -> np.ndarr
     """Share of residents still susceptible when an epidemic now at (s0, i0) ends: the
     smallest root of s = s0 exp(-R (s0 - s + i0)), by fixed-point iteration from 0."""
     c = s0 * np.exp(-r * (s0 + i0))
-    s = np.zeros(np.broadcast(s0, r).shape)
-    for _ in range(200):
-        s = c * np.exp(r * s)
-    return np.minimum(s, s0)
+    shape = np.broadcast(s0, r).shape
+    c = np.broadcast_to(c, shape).ravel()
+    r = np.broadcast_to(r, shape).ravel()
+    out = np.empty(c.size)
+    todo = np.arange(c.size)  # elements still iterating (each one's sequence is its own)
+    s = prev = np.zeros(c.size)
+    done, rounds, block = 0, 200, 8
+    while done < rounds and todo.size:
+        for _ in range(block):
+            prev2, prev = prev, s
+            s = c * np.exp(r * s)
+        done += block
+        # An element with s_k == s_(k-2) repeats with period 1 or 2 from now on, so its value
+        # after all the rounds is known: set it aside (the same bits as iterating to the end).
+        settled = s == prev2
+        if done < rounds and settled.any():
+            out[todo[settled]] = (s if (rounds - done) % 2 == 0 else prev)[settled]
+            keep = ~settled
+            todo, c, r, s, prev = todo[keep], c[keep], r[keep], s[keep], prev[keep]
+    out[todo] = s
+    return np.minimum(out.reshape(shape), s0)
 
 
 def _solve_final_size(r0: np.ndarray) -> np.ndarray:
