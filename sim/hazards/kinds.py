@@ -62,9 +62,12 @@ class World:
 
     @cached_property
     def mobility(self) -> np.ndarray:
+        """Commuting shares (N x N), read-only: every epidemic of the run shares this one."""
         p = self.p
-        return gravity_flows(self.region.population_m * 1e6, self.distance_km,
-                             p["epidemic.mobility_rate"], p["epidemic.distance_exponent"])
+        flows = gravity_flows(self.region.population_m * 1e6, self.distance_km,
+                              p["epidemic.mobility_rate"], p["epidemic.distance_exponent"])
+        flows.setflags(write=False)
+        return flows
 
     @cached_property
     def dependency(self) -> np.ndarray:
@@ -154,6 +157,10 @@ class Hazard:
         """Whether source control still acts on something (it is paid only while it does)."""
         return not self.done
 
+    def release(self) -> None:
+        """Free what only a running hazard needs (buffers of mass or cases in transit, cached
+        projections) once its incident has closed; what outcomes and records read stays."""
+
     def control_days(self, efforts: np.ndarray) -> np.ndarray:
         """Days an effort held from now on would be paid for: while the source is active."""
         return np.full(len(efforts), self._source_days())
@@ -201,6 +208,9 @@ class RiverSpill(Hazard):
             inflow[self.origin] = leak * (1.0 - self.control)
         # Intensity is a flux (t/h), so damage does not depend on the step length.
         self.intensity = self.river.step(inflow) / self.world.step_hours
+
+    def release(self) -> None:
+        self.river.release()
 
     def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         return self._loss_saturating(efforts, self.rate / self.world.step_hours, self.share,
@@ -271,6 +281,9 @@ class RiverFlood(Hazard):
     def _source_days(self) -> float:
         return max(0, len(self.hydrograph) - self.k) * self.world.step_hours / 24
 
+    def release(self) -> None:
+        self.river.release()
+
     def source_active(self) -> bool:
         return self.k < len(self.hydrograph)
 
@@ -307,6 +320,10 @@ class Plume(Hazard):
 
     def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         return self._loss_saturating(efforts, self.source, self.reach, self._steps_left())
+
+    def release(self) -> None:
+        if self.done:  # an empty ring: one row of zeros says the same
+            self.buffer = np.zeros((1, self.world.n))
 
     def _steps_left(self) -> float:
         """Mean remaining life of the source in steps (0 once it has burnt out)."""
@@ -461,6 +478,10 @@ class Epidemic(Hazard):
         self.intensity = self.seir.I / self.seir.population * 1e5  # per 100,000 residents
         self.steps_done += 1
         self._update_reach()
+
+    def release(self) -> None:
+        self._projection = None
+        self.seir.release()
 
     def _set_levers(self) -> None:
         p = self.world.p
