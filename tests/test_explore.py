@@ -227,10 +227,10 @@ def _free_port() -> int:
                            "the dashboard in a real browser")
 def test_dashboard_in_a_headless_browser(tmp_path):
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
-    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
     port = _free_port()
