@@ -25,7 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.hazards.dependency import cascade, dependency_matrix
+from sim.hazards.dependency import cascade, dependency_matrix, single_suppliers
 from sim.hazards.epidemic import MetapopSEIR, gravity_flows
 from sim.hazards.plume import haversine_km, plume_operator
 from sim.hazards.river import RiverChannel
@@ -82,6 +82,12 @@ class World:
                 if len(larger):
                     edges.append((int(larger[np.argmin(d[j, larger])]), j, share))
         return dependency_matrix(self.n, edges)
+
+    @cached_property
+    def dependency_links(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The layer as one (supplier, share) per city when no city has two suppliers: the
+        cascade then gathers instead of multiplying by an N x N matrix (same numbers)."""
+        return single_suppliers(self.dependency)
 
     @cached_property
     def proximity(self) -> np.ndarray:
@@ -403,7 +409,8 @@ class Cascade(Hazard):
         return self.direct[self.origin] < 1e-3
 
     def step(self) -> None:
-        self.intensity = cascade(self.direct, self.W, self.world.p["cascade.threshold"])
+        self.intensity = cascade(self.direct, self.W, self.world.p["cascade.threshold"],
+                                 links=self.world.dependency_links)
         self.direct[self.origin] *= max(0.0, 1.0 - self.repair * (1.0 + 2.0 * self.control))
 
     def damage(self) -> np.ndarray:
@@ -417,7 +424,7 @@ class Cascade(Hazard):
 
     def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         w = self.world
-        reach = cascade(self.direct, self.W, w.p["cascade.threshold"])
+        reach = cascade(self.direct, self.W, w.p["cascade.threshold"], links=w.dependency_links)
         steps = self._repair_steps(efforts)
         return (w.p["cascade.max_loss_share"] * reach * w.loss_rate)[None, :] * steps[:, None] / 2
 
