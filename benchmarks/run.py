@@ -16,6 +16,13 @@ What is measured (issue 5):
   (c) against the baseline, mesa.batch_run, on the same model and grid: runs/s (target >= 2x)
       and peak memory (target <= 1/5), with the same number of processes.
 
+  (d) issue 17, each figure measured side by side in the same run: the flagship command
+      (scenarios/regimes_yangtze_delta.yaml, charts included) end to end on 2 workers (target
+      <= 30 s); one run of a large synthetic region (N = 1,000 cities, two years, the
+      flagship's hazard rates) with this code and with the code before issue 17 (target <= 30 s
+      and <= 1 GB); the river ring buffer sized by the largest reach lag against the old size
+      (the sum of the lags), same arrivals.
+
 Every measurement runs in a fresh subprocess (this file with --measure), so peak memory is
 that configuration's alone. Memory is read three ways: getrusage(RUSAGE_SELF).ru_maxrss for
 the parent, getrusage(RUSAGE_CHILDREN).ru_maxrss for the largest worker, and the sum of the
@@ -51,6 +58,12 @@ ISSUE_CASE = {"region.kind": "yangtze_delta", "time.horizon_days": 365,
               "hazard.events": [{"kind": "epidemic", "origin": "shanghai", "start_day": 30,
                                  "magnitude": 0}]}
 MB = 1024 * 1024
+FLAGSHIP = ROOT / "scenarios" / "regimes_yangtze_delta.yaml"
+# A large synthetic region under the flagship's hazard rates (per city and year, so a region of
+# N cities has N times the incidents of one city): the scaling case of issue 17.
+LARGE_RATES = {"river_spill": 0.2, "plume": 0.2, "accident": 0.5, "cascade": 0.2,
+               "epidemic": {"megacity": 0.1, "supercity": 0.05}}
+BEFORE_ISSUE_17 = "cbd0367"  # the commit before the scaling work, for the side-by-side runs
 
 
 # --- memory ---------------------------------------------------------------------------------
@@ -215,8 +228,100 @@ def measure_epidemic_share(runs: int) -> dict:
     return {"total_ms": total, "epidemic_ms": epidemic, "rest_ms": total - epidemic}
 
 
+def measure_flagship(workers: int) -> dict:
+    """The flagship command end to end (runs, tables and charts in both languages) as a user
+    types it, in a fresh folder; wall time and how it split (from the manifest)."""
+    out = Path(tempfile.mkdtemp(prefix="kuayu-bench-"))
+    try:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "run.py", str(FLAGSHIP), "--out", str(out), "--quiet",
+                        "--workers", str(workers)], cwd=ROOT, check=True,
+                       capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        manifest = json.loads(next(out.glob("*/manifest.json")).read_text())
+        runs = manifest["runs"]["total"]
+        simulating = sum(session["seconds"] for session in manifest["sessions"])
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    return {"wall_s": wall, "runs": runs, "simulating_s": simulating, **_memory()}
+
+
+def _large_params(n: int, days: float) -> dict:
+    return {"region.kind": "river_tree", "region.n_cities": n, "time.horizon_days": days,
+            "hazard.kind": "none", "hazard.rates": LARGE_RATES}
+
+
+def measure_large_run(n: int, days: float, code: str = "now") -> dict:
+    """One run of the large synthetic region on one core; `code` "before" runs the model of
+    commit BEFORE_ISSUE_17 (checked out into a temporary folder). The schema's cap on
+    region.n_cities is lifted for both, so the same region can be built whatever the cap."""
+    if code == "before":
+        base = Path(tempfile.mkdtemp(prefix="kuayu-before-"))
+        archive = subprocess.run(["git", "archive", BEFORE_ISSUE_17, "sim"], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f).lower()]
+        sys.path.insert(0, str(base))
+        for name in [m for m in sys.modules if m == "sim" or m.startswith("sim.")]:
+            del sys.modules[name]
+    import dataclasses
+
+    import sim.params as params
+
+    if code == "before":
+        assert params.__file__.startswith(str(base)), params.__file__
+    # beyond the schema's cap if need be: the point is to see how far the model scales
+    params.BY_PATH["region.n_cities"] = dataclasses.replace(params.BY_PATH["region.n_cities"],
+                                                            high=10**6)
+    from sim.model import RiskModel
+
+    start = time.perf_counter()
+    model = RiskModel("coordinated", params=_large_params(n, days), rng=1, collect_steps=False)
+    out = model.run()
+    wall = time.perf_counter() - start
+    return {"wall_s": wall, "incidents": len(model.incidents),
+            "live_at_end": sum(inc.live for inc in model.incidents),
+            "total_loss": out["total_loss"], **_memory()}
+
+
+def measure_river_buffer(n: int, repeats: int) -> dict:
+    """One spill down a river_tree of n cities until the river is clean, with the ring buffer
+    sized by the largest reach lag (now) and by the sum of the lags (before): seconds each, and
+    whether every city saw the same mass at every step."""
+    import numpy as np
+
+    from sim.hazards.river import RiverChannel
+    from sim.params import resolve
+    from sim.regions import build_region
+
+    p = resolve({}, {"region.kind": "river_tree", "region.n_cities": min(n, 500)}, {})
+    p["region.n_cities"] = n  # the schema's cap is the model's, not the channel's
+    region = build_region(p, np.random.default_rng(1))
+
+    def spill(old: bool) -> tuple[float, list]:
+        river = RiverChannel(region, 6.0)
+        if old:
+            river.buffer = np.zeros((int(river.lag.sum()) + 2, river.n))
+        start, seen = time.perf_counter(), []
+        inflow = np.zeros(river.n)
+        for t in range(10**6):
+            inflow[0] = 25.0 if t < 4 else 0.0
+            seen.append(river.step(inflow).copy())
+            if t >= 4 and river.in_transit <= 0.0:
+                break
+        return time.perf_counter() - start, seen
+
+    new = [spill(False) for _ in range(repeats)]
+    old = [spill(True) for _ in range(repeats)]
+    same = all(np.array_equal(a, b) for a, b in zip(new[0][1], old[0][1], strict=True))
+    return {"new_s": float(np.median([x[0] for x in new])),
+            "old_s": float(np.median([x[0] for x in old])), "steps": len(new[0][1]),
+            "same": same and len(new[0][1]) == len(old[0][1])}
+
+
 MEASURES = {"model": measure_model, "engine": measure_engine, "batch_run": measure_batch_run,
-            "epidemic_share": measure_epidemic_share}
+            "epidemic_share": measure_epidemic_share, "flagship": measure_flagship,
+            "large_run": measure_large_run, "river_buffer": measure_river_buffer}
 
 
 def profile_model(case: str, runs: int = 10, top: int = 25) -> None:
@@ -239,12 +344,18 @@ def profile_model(case: str, runs: int = 10, top: int = 25) -> None:
     stats.sort_stats("cumulative").print_stats(top)
 
 
-def fresh(name: str, **kwargs) -> dict:
-    """Run one measurement in a new Python process and return its figures."""
+def fresh(name: str, timeout: float | None = None, **kwargs) -> dict:
+    """Run one measurement in a new Python process and return its figures (with a timeout,
+    {"timeout": seconds, "total_mb": peak so far} if it had not finished by then)."""
     proc = subprocess.Popen([sys.executable, __file__, "--measure", name, json.dumps(kwargs)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     with TreeRss(proc.pid) as tree:
-        out, err = proc.communicate()
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return {"timeout": timeout, "total_mb": tree.peak / MB}
     if proc.returncode != 0:
         raise RuntimeError(f"measurement {name} {kwargs} failed:\n{err}")
     figures = json.loads(out.strip().splitlines()[-1])
@@ -321,6 +432,10 @@ def main() -> int:
                         help="where to write the markdown table")
     parser.add_argument("--profile", choices=("issue", "quickstart"),
                         help="print a cProfile of this model-speed case instead of benchmarking")
+    parser.add_argument("--large-n", type=int, default=1000,
+                        help="cities of the large-region run of (d) (default 1,000)")
+    parser.add_argument("--large-days", type=float, default=730,
+                        help="days of the large-region run of (d) (default 730)")
     parser.add_argument("--measure", nargs=2, metavar=("NAME", "JSON"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.profile:
@@ -417,6 +532,47 @@ def main() -> int:
         mem = ours["total_mb"] / theirs["total_mb"]
         rep.add(f"{big:,} runs, 2 processes: peak memory, engine / batch_run", f"{mem:.2f}",
                 "<= 0.20", mem <= 0.20)
+
+    rep.section("(d) Issue 17: scale and the flagship, side by side")
+    flag = fresh("flagship", workers=2)
+    rep.add(f"flagship command end to end, 2 workers, {flag['runs']} runs + charts",
+            f"{flag['wall_s']:,.1f} s", "<= 30 s", flag["wall_s"] <= 30)
+    rep.add("the same: running the model (the manifest's session time) / the rest",
+            f"{flag['simulating_s']:,.1f} / {flag['wall_s'] - flag['simulating_s']:,.1f} s")
+    rep.add("the same: total peak RSS (parent + workers)", f"{flag['total_mb']:,.0f} MB")
+    river = fresh("river_buffer", n=1000, repeats=3 if args.quick else 5)
+    rep.add("river ring buffer, one spill down 1,000 cities: old (sum of lags) / new",
+            f"{river['old_s'] / river['new_s']:,.0f}x")
+    rep.add("the same: every arrival identical", "yes" if river["same"] else "NO", "identical",
+            river["same"])
+    days = args.large_days
+    label = f"N = {args.large_n:,} cities, {days:g} days, one run"
+    now = fresh("large_run", n=args.large_n, days=days)
+    rep.add(f"{label}: this code, wall time", f"{now['wall_s']:,.1f} s", "<= 30 s",
+            now["wall_s"] <= 30)
+    rep.add(f"{label}: this code, peak RSS", f"{now['total_mb']:,.0f} MB", "<= 1,000 MB",
+            now["total_mb"] <= 1000)
+    rep.add(f"{label}: incidents (live at the end)",
+            f"{now['incidents']:,} ({now['live_at_end']:,})")
+    # the old code gets at least 1.5 times as long as this code took, so a stopped run still
+    # bounds the speed-up from below by more than 1
+    limit = max(60.0, 1.5 * now["wall_s"], min(300.0, 6 * now["wall_s"]))
+    before = fresh("large_run", timeout=limit, n=args.large_n, days=days, code="before")
+    if "timeout" in before:
+        rep.add(f"{label}: before issue 17 ({BEFORE_ISSUE_17}), wall time",
+                f"> {limit:,.0f} s (stopped)")
+        rep.add(f"{label}: before issue 17, peak RSS when stopped",
+                f"{before['total_mb']:,.0f} MB")
+        rep.add(f"{label}: speed-up, now vs before", f"> {limit / now['wall_s']:,.1f}x")
+    else:
+        rep.add(f"{label}: before issue 17 ({BEFORE_ISSUE_17}), wall time",
+                f"{before['wall_s']:,.1f} s")
+        rep.add(f"{label}: before issue 17, peak RSS", f"{before['total_mb']:,.0f} MB")
+        rep.add(f"{label}: speed-up, now vs before",
+                f"{before['wall_s'] / now['wall_s']:,.1f}x")
+        same = before["total_loss"] == now["total_loss"]
+        rep.add(f"{label}: total loss the same to the bit", "yes" if same else "NO",
+                "identical", same)
 
     took = time.perf_counter() - started
     load_end = _load()

@@ -92,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", metavar="DIR", default="results",
                      help="folder that receives <scenario name>/ (default: results), "
                           "e.g. --out /tmp/myresults")
-    run.add_argument("--workers", type=int, default=1, metavar="N",
-                     help="worker processes (default 1); results are identical for any N, "
+    run.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="worker processes (default: the number of cores, "
+                          f"{_default_workers()} here); results are identical for any N, "
                           "e.g. --workers 2")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a parameter by dotted path (repeatable), "
@@ -215,9 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder that receives <scenario name>/calibration/ (default: results)")
     cal.add_argument("--trials", type=int, metavar="N",
                      help="budget of trials (overrides the block's trials), e.g. --trials 60")
-    cal.add_argument("--workers", type=int, default=1, metavar="N",
-                     help="processes running a trial's replications (default 1; the fit is "
-                          "the same for any N)")
+    cal.add_argument("--workers", type=int, default=None, metavar="N",
+                     help="processes running a trial's replications (default: the number of "
+                          f"cores, {_default_workers()} here; the fit is the same for any N)")
     cal.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                      help="override a fixed parameter by dotted path (repeatable)")
     cal.add_argument("--seed", type=int, metavar="N",
@@ -299,11 +300,25 @@ def _main(argv: list[str] | None = None) -> int:
         log.removeHandler(handler)
 
 
+def _default_workers() -> int:
+    """--workers when not given: every core this process may use (results do not depend on
+    it, only the wall time does)."""
+    from sim.runner import available_cores
+
+    return available_cores()
+
+
+def _workers(args) -> int:
+    if args.workers is None:
+        args.workers = _default_workers()
+    return args.workers
+
+
 def cmd_run(args, argv) -> int:
     from sim import study
     from sim.scenario import load
 
-    if args.workers < 1:
+    if _workers(args) < 1:
         raise UsageError(f"--workers {args.workers}: expected 1 or more")
     if args.replications is not None and args.replications < 1:
         raise UsageError(f"--replications {args.replications}: expected 1 or more")
@@ -347,7 +362,7 @@ def cmd_calibrate(args, argv) -> int:
     from sim import calibration
     from sim.scenario import load
 
-    if args.workers < 1:
+    if _workers(args) < 1:
         raise UsageError(f"--workers {args.workers}: expected 1 or more")
     if args.trials is not None and not 1 <= args.trials <= calibration.MAX_TRIALS:
         raise UsageError(f"--trials {args.trials}: expected 1 to {calibration.MAX_TRIALS:,}")

@@ -524,6 +524,15 @@ def _ignore_sigint(parent: int | None = None) -> None:
             os._exit(1)
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one, so a job
+    given 4 cores of a 64-core node gets 4): the command line's default number of workers."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
 @contextlib.contextmanager
 def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """Spawned worker processes, stopped at once when the run is interrupted or fails: the

@@ -19,6 +19,14 @@ SMALL = {
 }
 
 
+@pytest.fixture(autouse=True)
+def one_worker_by_default(monkeypatch):
+    """`run.py` uses every core unless told otherwise; tests that call the command line in
+    this process (and patch the engine to interrupt it) run it in this process, as with
+    --workers 1. tests/test_cli.py checks the real default."""
+    monkeypatch.setattr("sim.cli._default_workers", lambda: 1)
+
+
 @pytest.fixture
 def small_scenario(tmp_path: Path) -> Path:
     path = tmp_path / "small.yaml"

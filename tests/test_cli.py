@@ -107,6 +107,26 @@ def test_dry_run_prints_the_plan_and_writes_nothing(small_scenario, tmp_path, ca
     assert not out.exists()
 
 
+def test_workers_default_to_every_core_this_process_may_use(small_scenario, tmp_path,
+                                                            monkeypatch, capsys):
+    import os
+
+    from sim import cli, runner
+
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else os.cpu_count()
+    assert runner.available_cores() == expected
+    monkeypatch.setattr(cli, "_default_workers", lambda: 3)  # as on a 3-core machine
+    argv = [str(small_scenario), "--out", str(tmp_path / "out"), "--dry-run"]
+    assert main(argv) == 0
+    assert "on 3 worker(s)" in capsys.readouterr().out
+    assert main([*argv, "--workers", "1"]) == 0
+    assert "on 1 worker(s)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "the number of cores, 3 here" in " ".join(capsys.readouterr().out.split())
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["run", "--help"]])
 def test_help_has_examples(argv, capsys):
     with pytest.raises(SystemExit) as exc:

@@ -83,3 +83,21 @@ def test_validation():
         dependency_matrix(3, [(A, 3, 0.1)])
     with pytest.raises(ValueError, match="column sums"):
         cascade([0.1, 0.2], np.array([[0.0, 1.2], [0.0, 0.0]]))
+
+
+def test_one_supplier_per_city_gathers_the_same_numbers_as_the_matrix():
+    from sim.hazards.dependency import single_suppliers
+
+    rng = np.random.default_rng(3)
+    n = 40
+    edges = [(int(rng.integers(j)), j, float(rng.uniform(0.2, 0.9))) for j in range(1, n)]
+    W = dependency_matrix(n, edges)
+    links = single_suppliers(W)
+    assert links is not None
+    for _ in range(20):
+        direct = np.where(rng.random(n) < 0.2, rng.random(n), 0.0)
+        for threshold in (0.0, 0.1):
+            dense = cascade(direct, W, threshold)
+            assert np.array_equal(cascade(direct, W, threshold, links=links), dense)
+    # two suppliers of one city: the matrix product is needed
+    assert single_suppliers(dependency_matrix(3, [(0, 2, 0.3), (1, 2, 0.3)])) is None

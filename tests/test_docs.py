@@ -45,3 +45,20 @@ def test_the_readmes_quotable_sentence_is_what_the_flagship_prints(tmp_path):
     quoted = coordinated.replace("Coordinated", "coordinated", 1).replace(
         "Territorial", "territorial").rstrip(".")
     assert f'*"{quoted}"*' in readme, f"README should quote: {quoted}"
+
+
+def test_readme_performance_figures_are_those_of_benchmarks_results():
+    """Every number in the README's performance table is one that benchmarks/run.py wrote to
+    benchmarks/RESULTS.md (re-run the benchmarks, then copy the figures)."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    results = (ROOT / "benchmarks" / "RESULTS.md").read_text(encoding="utf-8")
+    section = readme.split("## Performance", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|") for line in section.splitlines() if line.startswith("| ")]
+    measured = [row[2] for row in rows[1:] if len(row) > 3]  # the header row has no figures
+    assert measured
+    numbers = set(re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", results))
+    for cell in measured:
+        for number in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", cell):
+            assert number in numbers, f"README figure {number} ({cell.strip()}) not in RESULTS.md"

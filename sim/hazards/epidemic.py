@@ -191,7 +191,9 @@ class MetapopSEIR:
         if stochastic:
             pop = np.rint(pop)
         n = pop.shape[0]
-        flows = np.eye(n) if P is None else np.asarray(P, dtype=float).copy()
+        flows = np.eye(n) if P is None else np.asarray(P, dtype=float)
+        if flows.flags.writeable:  # a read-only P (the run's mobility) is shared, not copied:
+            flows = flows.copy()  # every live epidemic reads the one N x N matrix
         if flows.shape != (n, n):
             raise ValueError(f"P must be ({n}, {n}), got {flows.shape}")
         if np.any(flows < -1e-12) or not np.allclose(flows.sum(axis=1), 1.0, atol=1e-9):
@@ -319,6 +321,11 @@ class MetapopSEIR:
             self.R += self.E + self.I
             state[1:3] = 0.0
         return new_e
+
+    def release(self) -> None:
+        """Drop what only a running outbreak needs (the mixing under travel cuts, N x N):
+        called once the outbreak is over and its incident closed."""
+        self._mixing = None
 
     # ------------------------------------------------------------------ read-outs
     @property

@@ -25,7 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.hazards.dependency import cascade, dependency_matrix
+from sim.hazards.dependency import cascade, dependency_matrix, single_suppliers
 from sim.hazards.epidemic import MetapopSEIR, gravity_flows
 from sim.hazards.plume import haversine_km, plume_operator
 from sim.hazards.river import RiverChannel
@@ -62,9 +62,12 @@ class World:
 
     @cached_property
     def mobility(self) -> np.ndarray:
+        """Commuting shares (N x N), read-only: every epidemic of the run shares this one."""
         p = self.p
-        return gravity_flows(self.region.population_m * 1e6, self.distance_km,
-                             p["epidemic.mobility_rate"], p["epidemic.distance_exponent"])
+        flows = gravity_flows(self.region.population_m * 1e6, self.distance_km,
+                              p["epidemic.mobility_rate"], p["epidemic.distance_exponent"])
+        flows.setflags(write=False)
+        return flows
 
     @cached_property
     def dependency(self) -> np.ndarray:
@@ -79,6 +82,12 @@ class World:
                 if len(larger):
                     edges.append((int(larger[np.argmin(d[j, larger])]), j, share))
         return dependency_matrix(self.n, edges)
+
+    @cached_property
+    def dependency_links(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The layer as one (supplier, share) per city when no city has two suppliers: the
+        cascade then gathers instead of multiplying by an N x N matrix (same numbers)."""
+        return single_suppliers(self.dependency)
 
     @cached_property
     def proximity(self) -> np.ndarray:
@@ -154,6 +163,10 @@ class Hazard:
         """Whether source control still acts on something (it is paid only while it does)."""
         return not self.done
 
+    def release(self) -> None:
+        """Free what only a running hazard needs (buffers of mass or cases in transit, cached
+        projections) once its incident has closed; what outcomes and records read stays."""
+
     def control_days(self, efforts: np.ndarray) -> np.ndarray:
         """Days an effort held from now on would be paid for: while the source is active."""
         return np.full(len(efforts), self._source_days())
@@ -201,6 +214,9 @@ class RiverSpill(Hazard):
             inflow[self.origin] = leak * (1.0 - self.control)
         # Intensity is a flux (t/h), so damage does not depend on the step length.
         self.intensity = self.river.step(inflow) / self.world.step_hours
+
+    def release(self) -> None:
+        self.river.release()
 
     def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         return self._loss_saturating(efforts, self.rate / self.world.step_hours, self.share,
@@ -271,6 +287,9 @@ class RiverFlood(Hazard):
     def _source_days(self) -> float:
         return max(0, len(self.hydrograph) - self.k) * self.world.step_hours / 24
 
+    def release(self) -> None:
+        self.river.release()
+
     def source_active(self) -> bool:
         return self.k < len(self.hydrograph)
 
@@ -307,6 +326,10 @@ class Plume(Hazard):
 
     def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         return self._loss_saturating(efforts, self.source, self.reach, self._steps_left())
+
+    def release(self) -> None:
+        if self.done:  # an empty ring: one row of zeros says the same
+            self.buffer = np.zeros((1, self.world.n))
 
     def _steps_left(self) -> float:
         """Mean remaining life of the source in steps (0 once it has burnt out)."""
@@ -386,7 +409,8 @@ class Cascade(Hazard):
         return self.direct[self.origin] < 1e-3
 
     def step(self) -> None:
-        self.intensity = cascade(self.direct, self.W, self.world.p["cascade.threshold"])
+        self.intensity = cascade(self.direct, self.W, self.world.p["cascade.threshold"],
+                                 links=self.world.dependency_links)
         self.direct[self.origin] *= max(0.0, 1.0 - self.repair * (1.0 + 2.0 * self.control))
 
     def damage(self) -> np.ndarray:
@@ -400,7 +424,7 @@ class Cascade(Hazard):
 
     def projected_loss(self, efforts: np.ndarray) -> np.ndarray:
         w = self.world
-        reach = cascade(self.direct, self.W, w.p["cascade.threshold"])
+        reach = cascade(self.direct, self.W, w.p["cascade.threshold"], links=w.dependency_links)
         steps = self._repair_steps(efforts)
         return (w.p["cascade.max_loss_share"] * reach * w.loss_rate)[None, :] * steps[:, None] / 2
 
@@ -441,7 +465,7 @@ class Epidemic(Hazard):
         # Levers (transmission, travel, measure costs) change only when measures or the
         # origin's control change, so they are rebuilt then, not every step.
         self._levers_key: tuple[bytes, float, float] | None = None
-        self._projection: tuple[tuple, np.ndarray] | None = None
+        self._projection: tuple[tuple, np.ndarray, np.ndarray] | None = None
         self._update_reach()
 
     @property
@@ -465,6 +489,10 @@ class Epidemic(Hazard):
         self.intensity = self.seir.I / self.seir.population * 1e5  # per 100,000 residents
         self.steps_done += 1
         self._update_reach()
+
+    def release(self) -> None:
+        self._projection = None
+        self.seir.release()
 
     def _set_levers(self) -> None:
         p = self.world.p
@@ -524,10 +552,23 @@ class Epidemic(Hazard):
         already counted are not projected again, so the stake falls as the epidemic runs its
         course and is 0 once it is over. Worked out once per step and effort grid (read it,
         do not write it)."""
-        key = (efforts.tobytes(), self.steps_done, self.external, self.ready.tobytes())
-        if self._projection is None or self._projection[0] != key:
-            self._projection = (key, self._project(efforts))
-        return self._projection[1]
+        key = (self.steps_done, self.external, self.ready.tobytes())
+        cached = self._projection
+        if cached is not None and cached[0] == key:
+            grid, loss = cached[1], cached[2]
+            if efforts.shape == grid.shape and np.array_equal(efforts, grid):
+                return loss
+            # Each row is worked out from its own effort alone, so the rows of efforts already
+            # projected in this state (a decision asks for the grid, then for a part of it)
+            # are read off, not projected again: the same numbers to the bit.
+            rows = np.minimum(np.searchsorted(grid, efforts), len(grid) - 1)
+            if np.array_equal(grid[rows], efforts):
+                part = loss[rows]
+                part.setflags(write=False)
+                return part
+        loss = self._project(efforts)
+        self._projection = (key, np.array(efforts, dtype=float), loss)
+        return loss
 
     def _project(self, efforts: np.ndarray) -> np.ndarray:
         """Infections still to come per city, from each city's present state and effective R
@@ -542,19 +583,38 @@ class Epidemic(Hazard):
             loss.setflags(write=False)
             return loss
         pop = seir.population
+        o, k = self.origin, len(efforts)
         r_city = p["epidemic.r0"] * np.where(self.ready, 1.0 - p["epidemic.measure_effect"], 1.0)
-        r = np.broadcast_to(r_city, (len(efforts), n)).copy()
-        r[:, self.origin] *= 1.0 - efforts * p["epidemic.containment_effect"]
+        # Only the origin's R depends on the effort: other cities are worked out once and
+        # broadcast over the efforts, and each city only by the formula that applies to it
+        # (arrived: final size from its state; not yet: invasion chance x z(R)). Element by
+        # element the arithmetic is the one of the whole (efforts x cities) grid, so the
+        # projection is the same to the bit at a hundredth of the work.
+        r_origin = r_city[o] * (1.0 - efforts * p["epidemic.containment_effect"])
         s0 = np.divide(seir.S, pop, out=np.zeros(n), where=pop > 0)
         i0 = np.divide(seir.E + seir.I, pop, out=np.zeros(n), where=pop > 0)
-        here = np.maximum(0.0, s0 - _susceptible_left(s0, i0, r)) * pop
-        travellers = w.mobility[self.origin][None, :] * pop[self.origin] \
-            * (1.0 - s0[self.origin] + i0[self.origin]) \
-            * (1.0 - p["epidemic.travel_cut"] * efforts * self.external)[:, None] \
-            * p["epidemic.infectious_days"]
-        invade = 1.0 - np.exp(-travellers * np.maximum(0.0, 1.0 - 1.0 / np.maximum(r, 1e-9)))
-        later = invade * _final_size(r) * pop
-        infections = np.where(self._arrived, here, later)
+        infections = np.empty((k, n))
+        here = np.flatnonzero(self._arrived)
+        if here.size:  # the arrived cities but the origin, then the origin at every effort
+            others = here[here != o]
+            m = others.size
+            mine = k if self._arrived[o] else 0
+            left = _susceptible_left(np.concatenate([s0[others], np.full(mine, s0[o])]),
+                                     np.concatenate([i0[others], np.full(mine, i0[o])]),
+                                     np.concatenate([r_city[others], r_origin[:mine]]))
+            infections[:, others] = (np.maximum(0.0, s0[others] - left[:m]) * pop[others])[None, :]
+            if mine:
+                infections[:, o] = np.maximum(0.0, s0[o] - left[m:]) * pop[o]
+        later = np.flatnonzero(~self._arrived)
+        if later.size:
+            r = np.broadcast_to(r_city[later], (k, later.size)).copy()
+            r[:, later == o] = r_origin[:, None]
+            travellers = w.mobility[o, later][None, :] * pop[o] \
+                * (1.0 - s0[o] + i0[o]) \
+                * (1.0 - p["epidemic.travel_cut"] * efforts * self.external)[:, None] \
+                * p["epidemic.infectious_days"]
+            invade = 1.0 - np.exp(-travellers * np.maximum(0.0, 1.0 - 1.0 / np.maximum(r, 1e-9)))
+            infections[:, later] = invade * _final_size(r) * pop[later]
         loss = infections * p["epidemic.case_cost"]
         loss.setflags(write=False)
         return loss
@@ -564,10 +624,27 @@ def _susceptible_left(s0: np.ndarray, i0: np.ndarray, r: np.ndarray) -> np.ndarr
     """Share of residents still susceptible when an epidemic now at (s0, i0) ends: the
     smallest root of s = s0 exp(-R (s0 - s + i0)), by fixed-point iteration from 0."""
     c = s0 * np.exp(-r * (s0 + i0))
-    s = np.zeros(np.broadcast(s0, r).shape)
-    for _ in range(200):
-        s = c * np.exp(r * s)
-    return np.minimum(s, s0)
+    shape = np.broadcast(s0, r).shape
+    c = np.broadcast_to(c, shape).ravel()
+    r = np.broadcast_to(r, shape).ravel()
+    out = np.empty(c.size)
+    todo = np.arange(c.size)  # elements still iterating (each one's sequence is its own)
+    s = prev = np.zeros(c.size)
+    done, rounds, block = 0, 200, 8
+    while done < rounds and todo.size:
+        for _ in range(block):
+            prev2, prev = prev, s
+            s = c * np.exp(r * s)
+        done += block
+        # An element with s_k == s_(k-2) repeats with period 1 or 2 from now on, so its value
+        # after all the rounds is known: set it aside (the same bits as iterating to the end).
+        settled = s == prev2
+        if done < rounds and settled.any():
+            out[todo[settled]] = (s if (rounds - done) % 2 == 0 else prev)[settled]
+            keep = ~settled
+            todo, c, r, s, prev = todo[keep], c[keep], r[keep], s[keep], prev[keep]
+    out[todo] = s
+    return np.minimum(out.reshape(shape), s0)
 
 
 def _solve_final_size(r0: np.ndarray) -> np.ndarray:
