@@ -144,7 +144,7 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
     inc.cost_rate = control_cost_scale(m, inc) * effort**2 / 2 * m.step_hours / 24.0
     inc.central_share = m.p["escalation.central_share"] if inc.central_command else 0.0
     inc.assist_rate = inc.assist_given_rate = None
-    inc.benefit_key = spared
+    inc.benefit_key = spared.copy()  # a row of the decision matrix: do not keep it alive
     if inc.cost_rate <= 0:
         return
     others = np.where(duty_scope(m, inc.origin), spared, 0.0)
