@@ -453,11 +453,9 @@ class RiskModel(mesa.Model):
         compensation.mark_breaches(self, inc)
         if self.record_events:
             events.record(self, self.t, "ended", inc.origin, inc=inc, amount=inc.loss.sum())
-        # What only a live incident needs goes: the hazard's buffers, and the decision's
-        # whole (efforts x cities) projection that the fund's key row still pointed into.
+        # What only a live incident needs goes: the hazard's buffers (the fund's key row is
+        # a copy already, set_effort).
         inc.hazard.release()
-        if inc.benefit_key is not None:
-            inc.benefit_key = inc.benefit_key.copy()
 
     def _series_row(self, t: int, live: list[Incident]) -> tuple:
         """Cities warned of / reached by at least one live incident (each city counted once)."""
