@@ -118,7 +118,8 @@ def table(fs: Flagship, harbin: float) -> str:
         f"\n\nPer year, 100 million CNY (亿), mean of {fs.replications} replications of "
         f"the flagship (regional GDP {fs.gdp:,.0f} 亿/yr). Targets: non-epidemic loss "
         f"{100 * lo:g}-{100 * hi:g}% of GDP; fund {FUND_RANGE[0]:g}-{FUND_RANGE[1]:g} 亿/yr "
-        f"(Xin'an pool {XINAN_POOL[0]:g}-{XINAN_POOL[1]:g} 亿/yr); largest accident "
+        f"(Xin'an pool {XINAN_POOL[0]:g}-{XINAN_POOL[1]:g} 亿/yr); largest accident under "
+        f"territorial management "
         f"{TIANJIN_RANGE[0]:.0f}-{TIANJIN_RANGE[1]:.0f} 亿 (Tianjin 2015: {TIANJIN} 亿).\n"
         f"Songhua replay as recorded: Harbin loses {harbin:.2f} days of its output (target "
         f"{HARBIN_DAYS[0]:.2f}-{HARBIN_DAYS[1]:.2f} days).")

@@ -509,8 +509,9 @@ PARAMS: tuple[Param, ...] = (
        "Chance that a late or concealed report is found out (supervision, 监督).",
        "问责发现概率", "", 0.0, 1.0),
     _P("accountability.penalty", 0.0, "float",
-       "Sanction on an origin found to have reported late or stayed silent: fine plus "
-       "reputation loss.", "问责处罚", "100 million CNY", 0.0, 1e6),
+       "Sanction on an origin found to have reported late or stayed silent: a money stand-in "
+       "for political accountability (问责) and reputation loss, not a fine.", "问责处罚",
+       "100 million CNY", 0.0, 1e6),
     _P("accountability.peer_audit_prob", 0.0, "float",
        "Chance that peers find out a late report or a broken duty (horizontal supervision, "
        "横向监督); combined with audit_prob as 1 - (1 - v)(1 - h).", "横向监督发现概率", "",

@@ -1177,7 +1177,7 @@ def save(fig, folder: Path, name: str, lang: str = "en",
          formats: tuple[str, ...] = FORMATS) -> list[Path]:
     """Write `fig` as folder/name.<fmt> (name_<lang> for other languages) in every format, with
     fixed metadata so that the same results give the same files; close it; return the paths
-    (the PNG first when it is among the formats)."""
+    in the order of `formats` (the PNG first with the default FORMATS)."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = name if lang == "en" else f"{name}_{lang}"
     paths = [folder / f"{stem}.{fmt}" for fmt in formats]

@@ -482,7 +482,7 @@ CALIBRATE: tuple[Key, ...] = (
         "The parameters fitted and the bounds searched (within each parameter's own range; "
         "integers stay integers). A swept parameter cannot be fitted.",
         _cal(parameters={"river_spill.magnitude": [20, 200],
-                         "river_spill.half_damage": [1, 20]})),
+                         "river_spill.half_damage": [0.1, 2]})),
     Key("calibrate.targets", "non-empty list of target entries (next table)", REQUIRED,
         "What the fit should reproduce. The objective of a trial is the sum over targets of "
         "weight x (miss / scale)^2; a documented window scores 0 inside and counts its "

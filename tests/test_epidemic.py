@@ -243,3 +243,31 @@ def test_epidemic_levers_follow_control_and_measures():
         in_force += hazard.measures.any()
     # in force for a while, then lifted once the outbreak had died out everywhere
     assert in_force > 0 and not hazard.measures.any() and hazard.seir.I.sum() == 0
+
+
+def test_expected_value_measures_do_not_flicker():
+    """In expected-value mode a contained outbreak leaves fractions of a person; a city that
+    brought its outbreak under one person infected has none left, so its measures are not
+    switched off and on again every few steps (which cost output for a whole year)."""
+    from sim.hazards import kinds
+    from sim.model import RiskModel
+
+    seen = []
+    step = kinds.Epidemic.step
+
+    def spy(self):
+        step(self)
+        seen.append(self.measures.copy())
+
+    kinds.Epidemic.step = spy
+    try:
+        out = RiskModel("coordinated", rng=1, params={
+            "hazard.kind": "epidemic", "region.kind": "grid", "epidemic.stochastic": False,
+            "time.horizon_days": 365}).run()
+    finally:
+        kinds.Epidemic.step = step
+    history = np.array(seen)
+    switches = int((history[1:] != history[:-1]).any(axis=1).sum())
+    assert history.any() and switches < 0.1 * len(history), switches
+    assert not history[-1].any()  # contained everywhere by the end
+    assert out["total_loss"] < 100  # not a year of measures for a handful of cases

@@ -479,6 +479,17 @@ class Epidemic(Hazard):
         # Measures are in force where a ready city has people infected now (warning makes them
         # start with the first imported case) and are lifted when its local outbreak is over:
         # acting earlier then shortens what the measures cost as well as the case count.
+        if not self.seir.stochastic:
+            # Expected values never reach zero: a city that has brought its outbreak under one
+            # person infected under measures has none left, or lifting them would let the
+            # fraction regrow and switch them on and off every few steps.
+            over = self.measures & ~self._local
+            if over.any():
+                seir = self.seir
+                seir.R[over] += seir.E[over] + seir.I[over]
+                seir.E[over] = 0.0
+                seir.I[over] = 0.0
+                self._update_reach()
         self.measures = self.ready & self._local
         key = (self.measures.tobytes(), self.control, self.external)
         if key != self._levers_key:
@@ -575,7 +586,8 @@ class Epidemic(Hazard):
         (its measures where it is in emergency mode; the origin's containment on top): the
         final-size relation ln(s0 / s_inf) = R (s0 - s_inf + i0) where the epidemic has
         arrived, and invasion chance x z(R) where it has not yet (travellers from the origin,
-        fewer under travel cuts)."""
+        fewer under travel cuts). It assumes measures hold until a city's outbreak is over;
+        a resurgence from imported cases after they are lifted is not foreseen."""
         w, p, seir = self.world, self.world.p, self.seir
         n = w.n
         if not seir.active:
