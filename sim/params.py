@@ -374,9 +374,9 @@ PARAMS: tuple[Param, ...] = (
        "随机传播"),
     _P("epidemic.measure_effect", 0.8, "float", "Transmission cut by local measures in a "
        "city in emergency mode (属地防控), in force while the city has people infected. 0.8 "
-       "brings R0 = 2.5 to 0.5, as China's measures did in early 2020 (Wuhan's Rt fell from "
-       "3.8 to 0.3: Pan et al. 2020, JAMA 323:1915); with it, acting 1-3 weeks earlier cuts "
-       "infections as Lai et al. 2020 found. Range 0.4-0.9 (below 0.6 measures only slow an "
+       "brings R0 = 2.5 to 0.5 and is chosen so that acting 1-3 weeks earlier cuts infections "
+       "as Lai et al. 2020 found; Wuhan's strictest measures did more (Rt 3.8 to 0.3, about "
+       "0.92: Pan et al. 2020, JAMA 323:1915). Range 0.4-0.9 (below 0.6 measures only slow an "
        "epidemic down).",
        "防控措施降低传播比例", "", 0.0, 1.0),
     _P("epidemic.measure_cost_share", 0.02, "float", "Share of a city's output lost while its "
