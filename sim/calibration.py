@@ -77,19 +77,14 @@ def check(block: Any, regimes: list, params: dict[str, Any], points: list[dict[s
     """Validate a scenario's `calibrate:` block (reporting through `bad(path, message)`) and
     return it normalised, or None when it has problems."""
     from sim.params import BY_PATH, resolve, suggest
-    from sim.scenario import _bounds, unknown_keys
+    from sim.scenario import _bounds, block_keys
 
     at = "calibrate"
     form = ("{parameters: {path: [low, high]}, targets: [{outcome: name, value: v} or "
             "{timeline: city.what}], trials: n, replications: r, seed: s}")
-    if not isinstance(block, dict) or not block:
-        bad(at, f"expected {form}, found {block!r}")
+    ok = block_keys(block, at, KEYS, ("parameters", "targets"), form, bad)
+    if ok is None:
         return None
-    ok = unknown_keys(block, at, KEYS, bad)
-    for key in ("parameters", "targets"):
-        if key not in block:
-            bad(at, f"missing {key}; expected {form}")
-            ok = False
     keys = [r.key for r in regimes]
     regime = block.get("regime", keys[0] if keys else None)
     if keys and regime not in keys:

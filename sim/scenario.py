@@ -159,6 +159,20 @@ def unknown_keys(block: dict, at: str, allowed, bad) -> bool:
     return ok
 
 
+def block_keys(block: Any, at: str, allowed, required, form: str, bad) -> bool | None:
+    """The common start of a block's check: a non-empty mapping (else None), its unknown keys,
+    its missing required keys (each message quotes `form`). True when all were fine."""
+    if not isinstance(block, dict) or not block:
+        bad(at, f"expected {form}, found {block!r}")
+        return None
+    ok = unknown_keys(block, at, allowed, bad)
+    for key in required:
+        if key not in block:
+            bad(at, f"missing {key}; expected {form}")
+            ok = False
+    return ok
+
+
 def coerce(path: str, value: Any) -> Any:
     """The parameter's coerce (sim.params), refusing infinite numbers and numbers too large to
     be one (an OverflowError is a ValueError here)."""

@@ -78,19 +78,14 @@ def check(block: Any, regimes: list, swept: list[str], design: dict | None, root
     """Validate an `uncertain:` block (reporting through `bad(path, message)`); return
     {parameters: {path: [low, high]}, draws, seed, values: [{path: value}, ...]} or None."""
     from sim.params import BY_PATH, suggest
-    from sim.scenario import coerce, unknown_keys
+    from sim.scenario import block_keys, coerce
     from sim.sources import SOURCES
 
     at = "uncertain"
     form = "{parameters: [path, ...] or {path: [low, high]}, draws: n, seed: s}"
-    if not isinstance(block, dict) or not block:
-        bad(at, f"expected {form}, found {block!r}")
+    ok = block_keys(block, at, KEYS, ("parameters", "draws"), form, bad)
+    if ok is None:
         return None
-    ok = unknown_keys(block, at, KEYS, bad)
-    for key in ("parameters", "draws"):
-        if key not in block:
-            bad(at, f"missing {key}; expected {form}")
-            ok = False
     draws, seed = block.get("draws"), block.get("seed", 0)
     if "draws" in block and (isinstance(draws, bool) or not isinstance(draws, int)
                              or not 2 <= draws <= MAX_DRAWS):
