@@ -159,6 +159,18 @@ def unknown_keys(block: dict, at: str, allowed, bad) -> bool:
     return ok
 
 
+def outside(values: list, allowed, at: str, expected: str, bad, indexed: bool = True) -> bool:
+    """Report each value not in `allowed` (as `at[j]`, or `at` when not `indexed`) with a
+    did-you-mean; True when every value was allowed."""
+    ok = True
+    for j, value in enumerate(values):
+        if value not in allowed:
+            bad(f"{at}[{j}]" if indexed else at,
+                f"expected {expected}, found {value!r}{suggest(str(value), allowed)}")
+            ok = False
+    return ok
+
+
 def block_keys(block: Any, at: str, allowed, required, form: str, bad) -> bool | None:
     """The common start of a block's check: a non-empty mapping (else None), its unknown keys,
     its missing required keys (each message quotes `form`). True when all were fine."""
@@ -1182,12 +1194,9 @@ def _resolve_ignore_sweep(entries, regimes: list[RegimeSpec], swept: list[str], 
         if isinstance(value, bool):
             paths = tuple(swept) if value else ()
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
-            unknown = [v for v in value if v not in swept]
-            for v in unknown:
-                bad(at, f"expected a swept parameter ({', '.join(swept) or 'this study sweeps '
-                                                         'nothing'}), found {v!r}"
-                        f"{suggest(v, swept)}")
-            if unknown:
+            if not outside(value, swept, at, "a swept parameter ("
+                           f"{', '.join(swept) or 'this study sweeps nothing'})", bad,
+                           indexed=False):
                 continue
             paths = tuple(dict.fromkeys(value))
         else:
@@ -1341,11 +1350,8 @@ def check_discovery(block, report_bad, regimes: list[str], baseline: str, swept:
         bad("discovery.inputs", f"expected a non-empty list of swept parameters, found "
                                 f"{inputs!r}")
     else:
-        for j, path in enumerate(inputs):
-            if path not in swept:
-                bad(f"discovery.inputs[{j}]", f"expected a swept parameter ("
-                                              f"{', '.join(swept) or 'none'}), found {path!r}"
-                                              f"{suggest(path, swept)}")
+        outside(inputs, swept, "discovery.inputs",
+                f"a swept parameter ({', '.join(swept) or 'none'})", bad)
         out["inputs"] = list(dict.fromkeys(inputs))
     per = block.get("per", "draw")
     if per not in DISCOVERY_PER:
@@ -1388,11 +1394,8 @@ def check_discovery(block, report_bad, regimes: list[str], baseline: str, swept:
             bad("discovery.regret.regimes", "expected a list of two or more of the study's "
                                             f"regimes, found {chosen!r}")
         else:
-            for j, r in enumerate(chosen):
-                if r not in regimes:
-                    bad(f"discovery.regret.regimes[{j}]", f"expected one of the study's "
-                                                          f"regimes {regimes}, found {r!r}"
-                                                          f"{suggest(str(r), regimes)}")
+            outside(chosen, regimes, "discovery.regret.regimes",
+                    f"one of the study's regimes {regimes}", bad)
         if len(regimes) < 2:
             bad("discovery.regret", "regret compares regimes; this study has one (set "
                                     "regret: false)")
