@@ -46,7 +46,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim import basemap, plots
-from sim.maps import RIVER_COLOUR, label_cities
+from sim.maps import RIVER_COLOUR, label_cities, map_frame
 from sim.mechanisms.common import NEVER
 from sim.model import SERIES, RiskModel
 from sim.params import lookup, resolve
@@ -459,12 +459,7 @@ def map_figure(pair: Pair) -> Figure:
             ax.set_xlim(box[0], box[1])
             ax.set_ylim(box[2], box[3])
             ax.set_aspect(1 / squash, adjustable="box")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.grid(False)
-            for spine in ax.spines.values():
-                spine.set_visible(True)
-                spine.set_color("#cccccc")
+            map_frame(ax)
             so_far = tally(run, t)
             ax.set_title(f"{pair.label(key)}\n{stamp} · {w['loss_total']} "
                          f"{so_far['loss']:.3g}", fontsize=8.5)

@@ -340,12 +340,7 @@ def incident_map(runs: pd.DataFrame, regions: dict | None, style,
         ax.set_ylim(lat.min() - 0.12 * reach, lat.max() + 0.1 * reach)
         if real:
             drawn_base = basemap.draw(ax, (*ax.get_xlim(), *ax.get_ylim())) or drawn_base
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
-        for spine in ax.spines.values():
-            spine.set_visible(True)
-            spine.set_color("#cccccc")
+        map_frame(ax)
         ax.set_title(words["panel"].format(regime=style.label(regime),
                                            r=int((reached & (np.arange(n) != origin_i)).sum()),
                                            w=int((in_time & (np.arange(n) != origin_i)).sum())),
@@ -384,6 +379,16 @@ _SPOTS = ((0, -1, "center", "top"), (0, 1, "center", "bottom"), (1, 0, "left", "
           (-1, 0, "right", "center"), (0.75, -0.75, "left", "top"),
           (-0.75, -0.75, "right", "top"), (0.75, 0.75, "left", "bottom"),
           (-0.75, 0.75, "right", "bottom"))
+
+
+def map_frame(ax) -> None:
+    """A map panel: no ticks or grid, a thin grey frame."""
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(True)
+        spine.set_color("#cccccc")
 
 
 def label_cities(ax, x, y, names, radius, size: float) -> list:
@@ -587,12 +592,7 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
         ax.set_ylim(lat.min() - 0.14 * reach, lat.max() + 0.08 * reach)
         if real:
             drawn_base = basemap.draw(ax, (*ax.get_xlim(), *ax.get_ylim())) or drawn_base
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
-        for spine in ax.spines.values():
-            spine.set_visible(True)
-            spine.set_color("#cccccc")
+        map_frame(ax)
         ax.set_title(plots.wrap(style.label(regime), 0.95 * width * 72, plots.measure_in(fig, 8)))
         if idx == 0:  # name the cities once, when the layout is complete
             first_panel = (ax, x, y, radius)
