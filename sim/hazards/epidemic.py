@@ -245,6 +245,13 @@ class MetapopSEIR:
         self.I[city] += n_infected
         self.cumulative_infections[city] += n_infected
 
+    def end_in(self, cities: ArrayLike) -> None:
+        """End the outbreak in ``cities``: whoever is exposed or infectious there recovers (an
+        expected-value outbreak contained below one person is none)."""
+        self.R[cities] += self.E[cities] + self.I[cities]
+        self.E[cities] = 0.0
+        self.I[cities] = 0.0
+
     # ------------------------------------------------------------------ dynamics
     def mixing_matrix(self, travel_factor: float | ArrayLike = 1.0) -> FloatArray:
         """P̃: P with each city's outflow scaled by ``travel_factor`` (stay share absorbs rest).

@@ -461,7 +461,6 @@ class Epidemic(Hazard):
         # 自扫门前雪, full under the centre's command); the model sets it at each decision.
         self.external = 0.0
         self.steps_done = 0
-        self.infections = float(self.seir.cumulative_infections.sum())  # index cases included
         # Levers (transmission, travel, measure costs) change only when measures or the
         # origin's control change, so they are rebuilt then, not every step.
         self._levers_key: tuple[bytes, float, float] | None = None
@@ -471,6 +470,11 @@ class Epidemic(Hazard):
     @property
     def done(self) -> bool:
         return not self.seir.active
+
+    @property
+    def infections(self) -> float:
+        """Everyone infected so far, index cases included (the `infections` outcome)."""
+        return float(self.seir.cumulative_infections.sum())
 
     def detectable(self) -> bool:
         return bool(self._noticed[self.origin])
@@ -485,10 +489,7 @@ class Epidemic(Hazard):
             # fraction regrow and switch them on and off every few steps.
             over = self.measures & ~self._local
             if over.any():
-                seir = self.seir
-                seir.R[over] += seir.E[over] + seir.I[over]
-                seir.E[over] = 0.0
-                seir.I[over] = 0.0
+                self.seir.end_in(over)
                 self._update_reach()
         self.measures = self.ready & self._local
         key = (self.measures.tobytes(), self.control, self.external)
@@ -496,7 +497,6 @@ class Epidemic(Hazard):
             self._levers_key = key
             self._set_levers()
         self.new_cases = self.seir.step(self.rng, self._transmission, self._travel)
-        self.infections += float(self.new_cases.sum())
         self.intensity = self.seir.I / self.seir.population * 1e5  # per 100,000 residents
         self.steps_done += 1
         self._update_reach()
