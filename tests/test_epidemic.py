@@ -245,7 +245,7 @@ def test_epidemic_levers_follow_control_and_measures():
     assert in_force > 0 and not hazard.measures.any() and hazard.seir.I.sum() == 0
 
 
-def test_expected_value_measures_do_not_flicker():
+def test_expected_value_measures_do_not_flicker(monkeypatch):
     """In expected-value mode a contained outbreak leaves fractions of a person; a city that
     brought its outbreak under one person infected has none left, so its measures are not
     switched off and on again every few steps (which cost output for a whole year)."""
@@ -259,13 +259,10 @@ def test_expected_value_measures_do_not_flicker():
         step(self)
         seen.append(self.measures.copy())
 
-    kinds.Epidemic.step = spy
-    try:
-        out = RiskModel("coordinated", rng=1, params={
-            "hazard.kind": "epidemic", "region.kind": "grid", "epidemic.stochastic": False,
-            "time.horizon_days": 365}).run()
-    finally:
-        kinds.Epidemic.step = step
+    monkeypatch.setattr(kinds.Epidemic, "step", spy)
+    out = RiskModel("coordinated", rng=1, params={
+        "hazard.kind": "epidemic", "region.kind": "grid", "epidemic.stochastic": False,
+        "time.horizon_days": 365}).run()
     history = np.array(seen)
     switches = int((history[1:] != history[:-1]).any(axis=1).sum())
     assert history.any() and switches < 0.1 * len(history), switches
