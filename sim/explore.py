@@ -380,11 +380,6 @@ def incident_rows(run: RiskModel, t: int, lang: str = "en") -> list[list]:
 
 
 # --- drawing ---------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=8)
-def _base_lines(box: tuple[float, float, float, float]):
-    return basemap.lines(box)
-
-
 def _frame(lon: np.ndarray, lat: np.ndarray) -> tuple[tuple[float, float, float, float], float]:
     squash = float(np.cos(np.radians(lat.mean())))
     reach = max((np.ptp(lon) * squash) or 1.0, float(np.ptp(lat)), 0.5)
@@ -395,7 +390,7 @@ def _frame(lon: np.ndarray, lat: np.ndarray) -> tuple[tuple[float, float, float,
 
 
 def _draw_base(ax, box) -> bool:
-    found = _base_lines(box)
+    found = basemap.lines(box)  # cached by box
     if found is None:
         return False
     ax.set_facecolor(basemap.SEA)

@@ -31,7 +31,7 @@ from matplotlib.colors import Normalize
 from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import MaxNLocator
 
-from sim import fonts, maps
+from sim import bands, fonts, maps
 from sim.analysis import mean_ci
 from sim.metrics import OUTCOMES
 from sim.params import BY_PATH
@@ -64,6 +64,8 @@ WORDS = {
         "box": "box: quartiles; whiskers: 5-95%; dot and bar: mean and 95% CI",
         "band_ci": "band: 95% CI of the mean",
         "ts_band": "line: median; bands: middle 50%/90% of runs",
+        "ts_sketch": "quantiles read from {bins}-bin histograms per step (within {error:.2g}% "
+                     "of the step's range across runs)",
         "at_point": "sweep point {desc} (the middle of {k})",
         "at_chosen": "sweep point {desc}",
         "cell": "cell: mean of n = {n} runs per regime and point",
@@ -85,6 +87,8 @@ WORDS = {
         "box": "箱体：四分位数；须线：5%–95%；圆点与误差线：均值及其95%置信区间",
         "band_ci": "阴影：均值的95%置信区间",
         "ts_band": "实线：中位数；阴影：居中50%/90%的运行",
+        "ts_sketch": "分位数按每步{bins}格直方图估算"
+                     "（误差不超过该步各次运行取值范围的{error:.2g}%）",
         "at_point": "参数点 {desc}（{k}个参数点的中间一个）",
         "at_chosen": "参数点 {desc}",
         "cell": "格内数值：每种治理模式、每个参数点 n = {n} 次运行的均值",
@@ -520,44 +524,42 @@ def point_words(style: Style, sel: pd.DataFrame, swept: list[str] | None, chosen
     return style.word("at_point" if point is None else "at_chosen").format(desc=desc, k=k)
 
 
-def band_lines(ax, data: pd.DataFrame, col: str, regimes: list[str], style: Style) -> dict:
-    """Median line and 50%/90% bands across runs of column `col` against `day`, per regime;
+def band_lines(ax, found: bands.Bands, panel: str, regimes: list[str], style: Style) -> dict:
+    """Median line and 50%/90% bands across runs of `panel` against the day, per regime;
     returns the line of each regime (for the legend)."""
     handles = {}
     for regime in regimes:
-        wide = data[data["regime"] == regime].pivot(index="day", columns="run_id", values=col)
-        q = np.nanpercentile(wide.to_numpy(dtype=float), [5, 25, 50, 75, 95], axis=1)
+        if (regime, panel) not in found.q:
+            continue
+        q = found.q[(regime, panel)]
         st = style.of(regime)
-        ax.fill_between(wide.index, q[0], q[4], color=st["color"], alpha=0.12, linewidth=0)
-        ax.fill_between(wide.index, q[1], q[3], color=st["color"], alpha=0.25, linewidth=0)
-        (handles[regime],) = ax.plot(wide.index, q[2], color=st["color"],
+        ax.fill_between(found.day, q[0], q[4], color=st["color"], alpha=0.12, linewidth=0)
+        ax.fill_between(found.day, q[1], q[3], color=st["color"], alpha=0.25, linewidth=0)
+        (handles[regime],) = ax.plot(found.day, q[2], color=st["color"],
                                      linestyle=st["linestyle"])
     ax.set_xlabel(style.word("time"))
-    ax.set_xlim(0, float(data["day"].max()))
+    ax.set_xlim(0, float(np.nanmax(found.day)))
     return handles
 
 
-def series_at(series: pd.DataFrame, sel: pd.DataFrame, panels) -> pd.DataFrame | None:
-    """The per-step series of the runs in `sel` with their regime, a `day` column and one
-    column per panel (cumulative where the panel says so)."""
-    data = series.merge(sel[["run_id", "regime"]], on="run_id")
-    if data.empty:
-        return None
-    data = data.sort_values(["run_id", "step"])
-    for name in panels:
-        col, how, _label = SERIES_PANELS[name]
-        if how == "cumsum":
-            data[name] = data.groupby("run_id")[col].cumsum()
-        elif how == "increments":  # what was added at each step, added up
-            rises = data.groupby("run_id")[col].diff().fillna(data[col]).clip(lower=0)
-            data[name] = rises.groupby(data["run_id"]).cumsum()
-        else:
-            data[name] = data[col]
-    data["day"] = data["hour"] / 24.0
-    return data
+def series_bands(series, sel: pd.DataFrame, panels) -> bands.Bands | None:
+    """The quantile bands of `panels` across the runs in `sel`, per regime, read chunk by chunk
+    from `series` (a DataFrame or a bands.SeriesSource)."""
+    return bands.series_bands(series, sel.set_index("run_id")["regime"],
+                              {name: SERIES_PANELS[name][:2] for name in panels})
 
 
-def timeseries(series: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
+def _band_note(style: Style, found: bands.Bands) -> str:
+    """'line: median; bands: ...', and how the quantiles were read when not exactly."""
+    text = style.word("ts_band")
+    if not found.exact:
+        text += (", " if style.lang == "en" else "，") + style.word("ts_sketch").format(
+            bins=found.bins, error=100.0 / found.bins)
+    return text
+
+
+def timeseries(series: pd.DataFrame | bands.SeriesSource | None, runs: pd.DataFrame,
+               style: Style,
                swept: list[str] | None = None, point: int | None = None, panels=None):
     """Median and 50%/90% bands across runs of per-step series over time (default: cumulative
     loss and cities warned; `panels` may add or choose mean_trust, cooperation and
@@ -568,23 +570,23 @@ def timeseries(series: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
     if unknown:
         raise ValueError(f"unknown time-series panel {', '.join(map(repr, unknown))}; expected "
                          f"some of {', '.join(SERIES_PANELS)}")
-    if series is None or series.empty or \
-            not {SERIES_PANELS[p][0] for p in panels} <= set(series):
+    source = bands.SeriesSource.of(series)
+    if source is None or not {SERIES_PANELS[p][0] for p in panels} <= source.columns:
         return None
     if (picked := at_point(runs, point)) is None:
         return None
     sel, chosen, k = picked
-    data = series_at(series, sel, panels)
-    if data is None:
+    found = series_bands(source, sel, panels)
+    if found is None:
         return None
-    regimes = style.present(data)
+    regimes = [r for r in style.present(sel) if r in found.runs]
     ncols = min(len(panels), 3)
     nrows = math.ceil(len(panels) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(DOUBLE, 0.5 + 2.2 * nrows), squeeze=False,
                              layout="constrained")
     handles = {}
     for ax, name in zip(axes.ravel(), panels, strict=False):
-        handles = band_lines(ax, data, name, regimes, style)
+        handles = band_lines(ax, found, name, regimes, style)
         ax.set_ylabel(wrap(style.word(SERIES_PANELS[name][2]), 2.2 * 72, measure_in(fig, 8)))
         if name == "cities_warned":
             ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -594,7 +596,7 @@ def timeseries(series: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
         ax.set_visible(False)
     legend_on_top(fig, style, regimes, handles)
     parts = [_n_text(style, sel.groupby("regime").size(), chosen is not None, 1),
-             point_words(style, sel, swept, chosen, point, k), style.word("ts_band")]
+             point_words(style, sel, swept, chosen, point, k), _band_note(style, found)]
     note(fig, style.join(parts))
     return fig
 
@@ -767,8 +769,9 @@ def trust_chart(trust: pd.DataFrame | None, accounts: pd.DataFrame | None,
     most = 4 if n <= 14 else 2  # panels side by side, so that the names stay readable
     nrows = math.ceil(len(regimes) / most)
     ncols = math.ceil(len(regimes) / nrows)  # balanced rows: 3 + 2, not 4 + 1
-    data = (series_at(series, sel, ["mean_trust"])
-            if series is not None and "mean_trust" in series else None)
+    source = bands.SeriesSource.of(series)
+    data = (series_bands(source, sel[sel["regime"].isin(regimes)], ["mean_trust"])
+            if source is not None and "mean_trust" in source.columns else None)
     side = min(2.1 if n <= 14 else 2.6, (DOUBLE - 1.4) / ncols)  # inches per heat map
     heat_h, time_h = nrows * side + 0.9, (2.0 if data is not None else 0.0)
     fig = plt.figure(figsize=(DOUBLE, heat_h + time_h), layout="constrained")
@@ -828,7 +831,7 @@ def trust_chart(trust: pd.DataFrame | None, accounts: pd.DataFrame | None,
         ax.set_ylabel(wrap(style.word("trust_axis"), 1.6 * 72, measure_in(fig, 8)))
         entries_on_top(bottom, [handles[r] for r in regimes],
                        [style.label(r) for r in regimes], figure=fig)
-        parts.append(style.word("ts_band"))
+        parts.append(_band_note(style, data))
     else:
         parts.append(style.word("trust_no_series"))
     note(fig, style.join(parts))
@@ -953,7 +956,8 @@ def burden(accounts: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
 
 
 # --- availability and drawing -----------------------------------------------------------------
-def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
+def unavailable(name: str, runs: pd.DataFrame,
+                series: pd.DataFrame | bands.SeriesSource | None,
                 swept: list[str], incidents_recorded: bool = True,
                 design: dict | None = None, *, accounts_recorded: bool = True,
                 trust_recorded: bool = True, regions_recorded: bool = True,
@@ -992,7 +996,7 @@ def unavailable(name: str, runs: pd.DataFrame, series: pd.DataFrame | None,
     if name == "sweep_response" and not numeric_swept(runs, swept):
         return ("it needs a sweep over a numeric parameter with two or more values; this study "
                 + (f"sweeps {', '.join(swept)} (not numeric)" if swept else "has no sweep"))
-    if name == "timeseries" and (series is None or series.empty):
+    if name == "timeseries" and bands.SeriesSource.of(series) is None:
         return "it needs per-step series; set record: {series: true} in the scenario and re-run"
     if name == "heatmap" and len(grid := _grid_params(runs, swept)) < 2:
         if not swept:
@@ -1069,7 +1073,7 @@ def render(name: str, results, lang: str = "en", **options):
         if name == "sweep_response":
             return sweep_response(runs, style, swept, **options)
         if name == "timeseries":
-            return timeseries(results.series, runs, style, swept, **options)
+            return timeseries(_series(results), runs, style, swept, **options)
         if name == "heatmap":
             return heatmap(runs, style, swept, **options)
         if name == "tradeoff":
@@ -1080,7 +1084,7 @@ def render(name: str, results, lang: str = "en", **options):
                          baseline=results.manifest["scenario"].get("baseline"), **options)
         if name == "trust":
             return trust_chart(getattr(results, "trust", None),
-                               getattr(results, "accounts", None), results.series, runs, style,
+                               getattr(results, "accounts", None), _series(results), runs, style,
                                swept, **options)
         if name == "burden":
             return burden(getattr(results, "accounts", None), runs, style, swept, **options)
@@ -1088,6 +1092,12 @@ def render(name: str, results, lang: str = "en", **options):
             return maps.region_map(runs, getattr(results, "accounts", None),
                                    getattr(results, "regions", None), style, swept, **options)
     raise ChartError(f"unknown chart {name!r}; expected one of {', '.join(CHART_NAMES)}")
+
+
+def _series(results) -> pd.DataFrame | bands.SeriesSource | None:
+    """A results folder's series as a source read chunk by chunk (a stand-in's as given)."""
+    source = getattr(results, "series_source", None)
+    return source if isinstance(source, bands.SeriesSource) else results.series
 
 
 def _chart_function(name: str):
@@ -1151,7 +1161,7 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     reasons = {n: "it is not in the chart catalogue of sim.plots yet"
                for n in names if n not in CHART_NAMES}
     reasons |= {n: r for n in names if n in CHART_NAMES
-                and (r := unavailable(n, results.runs, results.series, swept,
+                and (r := unavailable(n, results.runs, _series(results), swept,
                                       _has_incidents(results),
                                       design=manifest.get("design"), **recorded(results),
                                       discovery=_discovery_spec(results)))}

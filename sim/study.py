@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from sim import analysis, runner, safeio
+from sim import analysis, bands, runner, safeio
 from sim.scenario import Scenario, load
 
 DEFAULT_ROOT = Path("results")
@@ -117,11 +117,27 @@ class Results:
 
     @property
     def series(self) -> pd.DataFrame | None:
-        """Per-step series of every run (long format), or None if not recorded."""
+        """Per-step series of every run (long format), or None if not recorded. All of it is
+        loaded: for a large study read `series_source` chunk by chunk instead."""
         if self._series is None and self._files(runner.SERIES_DIR):
             self._series = _read_chunks(self._files(runner.SERIES_DIR)).sort_values(
                 ["run_id", "step"], ignore_index=True)
         return self._series
+
+    @property
+    def series_source(self) -> bands.SeriesSource | None:
+        """The per-step series as the charts read them: one chunk file at a time, only the
+        columns asked for (so a study of any size is drawn in flat memory); None if not
+        recorded."""
+        files = self._files(runner.SERIES_DIR)
+        if not files:
+            return None
+
+        def chunks(columns: list[str]):
+            for f in files:
+                yield pq.read_table(f, columns=["run_id", "step", "hour", *columns]).to_pandas()
+
+        return bands.SeriesSource(frozenset(pq.read_schema(files[0]).names), chunks)
 
     @functools.cached_property
     def accounts(self) -> pd.DataFrame | None:

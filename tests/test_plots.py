@@ -16,7 +16,7 @@ from matplotlib.image import AxesImage
 from matplotlib.text import Text
 from PIL import Image
 
-from sim import fonts, maps, plots
+from sim import bands, fonts, maps, plots
 from sim.cli import main
 from sim.metrics import OUTCOMES
 from sim.model import ACCOUNTS as BURDEN_ACCOUNTS
@@ -181,6 +181,26 @@ def test_timeseries_shows_the_middle_sweep_point_and_says_so(study):
     other = _figure(study, "timeseries", "en", point=0)
     assert "region reach = 12 h" in " ".join(t.get_text() for t in _texts(other))
     plt.close(other)
+
+
+def test_timeseries_of_a_study_too_large_to_hold_says_how_its_bands_were_read(study,
+                                                                             monkeypatch):
+    """Past the memory budget the bands come from histograms (sim/bands.py) and the note says
+    so; the median stays within one bin of the exact one."""
+    exact = _figure(study, "timeseries", "en")
+    monkeypatch.setattr(bands, "EXACT_VALUES", 10)
+    for lang, words in (("en", "512-bin histograms per step"), ("zh", "512格直方图")):
+        sketch = _figure(study, "timeseries", lang)
+        assert words in " ".join(t.get_text() for t in _texts(sketch)).replace("\n", " ")
+        if lang == "en":
+            for a, b in zip(exact.axes, sketch.axes, strict=True):
+                lo, hi = a.get_ylim()
+                for line_a, line_b in zip(a.get_lines(), b.get_lines(), strict=True):
+                    assert np.allclose(line_a.get_ydata(), line_b.get_ydata(),
+                                       atol=(hi - lo) / 512)
+        plt.close(sketch)
+    assert "histogram" not in " ".join(t.get_text() for t in _texts(exact))
+    plt.close(exact)
 
 
 def _without(study, drop_series=False, drop_sweep=False, drop_costs=False, charts=None,
