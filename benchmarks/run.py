@@ -21,7 +21,9 @@ What is measured (issue 5):
       <= 30 s); one run of a large synthetic region (N = 1,000 cities, two years, the
       flagship's hazard rates) with this code and with the code before issue 17 (target <= 30 s
       and <= 1 GB); the river ring buffer sized by the largest reach lag against the old size
-      (the sum of the lags), same arrivals.
+      (the sum of the lags), same arrivals; the parent's peak memory of a quick-start sweep
+      with its tables, charts and report at N and 10 N runs (10 N = 100,000 in the full
+      run: flat), beside reading those series whole as the charts did before.
 
 Every measurement runs in a fresh subprocess (this file with --measure), so peak memory is
 that configuration's alone. Memory is read three ways: getrusage(RUSAGE_SELF).ru_maxrss for
@@ -179,6 +181,40 @@ def measure_engine(runs: int, workers: int, series: bool = True, grid: bool = Fa
             "runs_per_s": sc.n_runs / wall, **_memory()}
 
 
+def measure_sweep_charts(runs: int, workers: int, keep: str | None = None) -> dict:
+    """A sweep of `runs` quick-start runs with its tables, charts (English) and report, as
+    run.py writes them: the parent draws the charts, so its peak RSS shows whether reading the
+    results grows with the number of runs. With `keep`, the results stay in that folder."""
+    from sim import run_study
+    from sim.scenario import load
+
+    sc = load(QUICKSTART, replications=runs // 8)
+    out = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="kuayu-bench-"))
+    try:
+        start = time.perf_counter()
+        res = run_study(sc, out=out / sc.name, workers=workers, charts=True, langs=("en",),
+                        quiet=True)
+        wall = time.perf_counter() - start
+        assert len(res.runs) == sc.n_runs
+        simulating = sum(session["seconds"] for session in res.manifest["sessions"])
+        drawn = len(list((out / sc.name / "figures").glob("*.png")))
+    finally:
+        if not keep:
+            shutil.rmtree(out, ignore_errors=True)
+    return {"runs": sc.n_runs, "wall_s": wall, "simulating_s": simulating, "charts": drawn,
+            **_memory()}
+
+
+def measure_series_whole(folder: str) -> dict:
+    """Peak RSS of reading a results folder's series whole (Results.series), as the charts did
+    before issue 17, beside the chunk-by-chunk read of measure_sweep_charts."""
+    from sim.study import open_results
+
+    res = open_results(folder)
+    rows = len(res.series)
+    return {"rows": rows, **_memory()}
+
+
 def measure_batch_run(runs: int, processes: int) -> dict:
     """The same grid through mesa.batch_run, results made into a DataFrame (as users do)."""
     import mesa
@@ -321,7 +357,8 @@ def measure_river_buffer(n: int, repeats: int) -> dict:
 
 MEASURES = {"model": measure_model, "engine": measure_engine, "batch_run": measure_batch_run,
             "epidemic_share": measure_epidemic_share, "flagship": measure_flagship,
-            "large_run": measure_large_run, "river_buffer": measure_river_buffer}
+            "large_run": measure_large_run, "river_buffer": measure_river_buffer,
+            "sweep_charts": measure_sweep_charts, "series_whole": measure_series_whole}
 
 
 def profile_model(case: str, runs: int = 10, top: int = 25) -> None:
@@ -573,6 +610,27 @@ def main() -> int:
         same = before["total_loss"] == now["total_loss"]
         rep.add(f"{label}: total loss the same to the bit", "yes" if same else "NO",
                 "identical", same)
+
+    big = 10 * n  # 10,000 quick, 100,000 full: the issue's 10^5-run sweep
+    keep = Path(tempfile.mkdtemp(prefix="kuayu-bench-"))
+    try:
+        few = fresh("sweep_charts", runs=n, workers=2)
+        many = fresh("sweep_charts", runs=big, workers=2, keep=str(keep))
+        whole = fresh("series_whole", folder=str(keep / "quickstart"))
+    finally:
+        shutil.rmtree(keep, ignore_errors=True)
+    label = "quick-start sweep with tables, charts and report, 2 workers"
+    rep.add(f"{label}: parent peak RSS, {n:,} / {big:,} runs",
+            f"{few['parent_mb']:,.0f} / {many['parent_mb']:,.0f} MB")
+    growth = many["parent_mb"] - few["parent_mb"]
+    rep.add(f"{label}: parent RSS growth from {n:,} to {big:,} runs",
+            f"{growth:+,.0f} MB ({growth / few['parent_mb']:+.0%}, "
+            f"{growth * 1024 / (big - n):,.1f} KB per run)", "flat (<= +10%)",
+            growth <= 0.10 * few["parent_mb"])
+    rep.add(f"{label}: {big:,} runs, wall time / running the model",
+            f"{many['wall_s']:,.1f} / {many['simulating_s']:,.1f} s")
+    rep.add(f"the same {big:,} runs' series ({whole['rows']:,} rows) read whole, as the charts "
+            "did before: peak RSS", f"{whole['parent_mb']:,.0f} MB")
 
     took = time.perf_counter() - started
     load_end = _load()

@@ -1028,10 +1028,13 @@ def _has_incidents(results) -> bool:
 
 
 def recorded(results) -> dict[str, bool]:
-    """Which per-city tables a results folder holds (unavailable()'s keyword flags)."""
-    return {"accounts_recorded": getattr(results, "accounts", None) is not None,
-            "trust_recorded": getattr(results, "trust", None) is not None,
-            "regions_recorded": getattr(results, "regions", None) is not None}
+    """Which per-city tables a results folder holds (unavailable()'s keyword flags), asked
+    without loading them where the folder can say (Results.holds)."""
+    holds = getattr(results, "holds", None)
+    if callable(holds):
+        return {f"{t}_recorded": holds(t) for t in ("accounts", "trust", "regions")}
+    return {f"{t}_recorded": getattr(results, t, None) is not None
+            for t in ("accounts", "trust", "regions")}
 
 
 def render(name: str, results, lang: str = "en", **options):

@@ -519,11 +519,16 @@ def add_city_section(doc: Doc, results: Results, lang: str, ci: str = "t") -> No
     """Per-city net burden by regime, marking the cities that stay out of a mechanism, and
     what staying out costs them and the others (only for studies where some city stays out
     of something: participation.*)."""
+    runs = results.runs
+    keys = ["run_id", "regime"] + [c for c in ("point", "replication") if c in runs]
+    columns = getattr(results, "columns", None)
+    if callable(columns):  # a results folder: is anyone out? read the membership alone
+        member = columns("accounts", ["run_id", "city", *(f"in_{m}" for m in MEMBERSHIP)])
+        if member is None or not _outside(member.merge(runs[keys], on="run_id")):
+            return
     accounts = getattr(results, "accounts", None)
     if accounts is None or "in_platform" not in accounts:
         return
-    runs = results.runs
-    keys = ["run_id", "regime"] + [c for c in ("point", "replication") if c in runs]
     data = accounts.merge(runs[keys], on="run_id")
     outside = _outside(data)
     if not outside:

@@ -205,6 +205,28 @@ class Results:
         n = int(rows["truster"].max()) + 1
         return rows["trust"].to_numpy(dtype=float).reshape(n, n)
 
+    def holds(self, table: str) -> bool:
+        """True if the folder holds `table` ("series", "accounts", "trust" or "regions"),
+        checked without reading it (a study of 10^5 runs holds millions of account rows)."""
+        if table == "regions":
+            return any((self.path / runner.ACCOUNTS_DIR / f"regions-{i:06d}.json").is_file()
+                       for i in sorted(self._scan.good))
+        sub = {"series": runner.SERIES_DIR, "accounts": runner.ACCOUNTS_DIR,
+               "trust": runner.TRUST_DIR}[table]
+        return bool(self._files(sub))
+
+    def columns(self, table: str, names: list[str]) -> pd.DataFrame | None:
+        """Only the columns `names` (those it has) of a per-run table ("runs", "accounts",
+        "trust"), read from every verified chunk; None if the folder does not hold it."""
+        files = self._files({"runs": runner.RUNS_DIR, "accounts": runner.ACCOUNTS_DIR,
+                             "trust": runner.TRUST_DIR}[table])
+        if not files:
+            return None
+        have = set(pq.read_schema(files[0]).names)
+        wanted = [n for n in names if n in have]
+        return pd.concat([pq.read_table(f, columns=wanted).to_pandas() for f in files],
+                         ignore_index=True)
+
     @functools.cached_property
     def regions(self) -> dict[int, dict] | None:
         """The region (names, places, sizes, rivers, incidents) of replication 0 of every regime
