@@ -103,19 +103,19 @@ def subset_font(text: str) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(cjk_font_path()), fontNumber=0, recalcTimestamp=False,
-                  lazy=True)
     options = subset.Options()
     options.layout_features = ["*"]
     options.hinting = False
     options.notdef_outline = True
     options.drop_tables = [*options.drop_tables, "FFTM"]  # FontForge's timestamps
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # keep the licence (Apache-2.0)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes={ord(ch) for ch in text if not ch.isspace()} | {0x20})
-    subsetter.subset(font)
     out = io.BytesIO()
-    font.save(out)
+    with TTFont(str(cjk_font_path()), fontNumber=0, recalcTimestamp=False,
+                lazy=True) as font:  # lazy: the file stays open until the font is saved
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(unicodes={ord(ch) for ch in text if not ch.isspace()} | {0x20})
+        subsetter.subset(font)
+        font.save(out)
     return out.getvalue()
 
 

@@ -1140,10 +1140,18 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
     `options` maps a chart name to keyword options of its function (see docs/charts.md).
     `formats` are the file types written (default FORMATS: PNG and PDF; add "svg").
     """
-    formats = tuple(formats or FORMATS)
-    if bad := [f for f in formats if f not in ALL_FORMATS]:
-        raise ChartError(f"unknown figure format {', '.join(map(repr, bad))}; expected some of "
-                         f"{', '.join(ALL_FORMATS)}")
+    names, options = planned(results, charts, options)
+    written = []
+    for name in names:
+        written += draw_one(results, name, lang, out_dir, options.get(name, {}), formats)
+    return written
+
+
+def planned(results, charts: list[str] | None = None, options: dict[str, dict] | None = None
+            ) -> tuple[list[str], dict[str, dict]]:
+    """The charts draw() draws, in order, and their options (what draw() checks first: a
+    ChartError for an unknown chart or one named that cannot be drawn, a ChartSkipped warning
+    for one the scenario listed that cannot)."""
     manifest = results.manifest["scenario"]
     if options is None:  # what the scenario chose to show (chart_options)
         options = manifest.get("chart_options") or {}
@@ -1173,17 +1181,22 @@ def draw(results, charts: list[str] | None = None, lang: str = "en",
                                    for n, r in reasons.items()))
     if reasons and not _default_list(names):
         for n, r in reasons.items():
-            warnings.warn(f"chart {n!r} not drawn: {r}", ChartSkipped, stacklevel=2)
+            warnings.warn(f"chart {n!r} not drawn: {r}", ChartSkipped, stacklevel=3)
+    return [n for n in names if n not in reasons], dict(options or {})
+
+
+def draw_one(results, name: str, lang: str = "en", out_dir: Path | None = None,
+             options: dict | None = None, formats: tuple[str, ...] | None = None
+             ) -> list[Path]:
+    """Draw one chart planned() allows, in one language; the files written (none when its
+    data turns out empty)."""
+    formats = tuple(formats or FORMATS)
+    if bad := [f for f in formats if f not in ALL_FORMATS]:
+        raise ChartError(f"unknown figure format {', '.join(map(repr, bad))}; expected some of "
+                         f"{', '.join(ALL_FORMATS)}")
     out_dir = Path(out_dir) if out_dir is not None else results.path / "figures"
-    written = []
-    for name in names:
-        if name in reasons:
-            continue
-        fig = render(name, results, lang, **(options or {}).get(name, {}))
-        if fig is None:
-            continue
-        written += save(fig, out_dir, name, lang, formats)
-    return written
+    fig = render(name, results, lang, **(options or {}))
+    return [] if fig is None else save(fig, out_dir, name, lang, formats)
 
 
 def save(fig, folder: Path, name: str, lang: str = "en",

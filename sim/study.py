@@ -342,9 +342,22 @@ def _write_resolved(out_dir: Path, resolved: dict[str, Any]) -> None:
                        root=out_dir)
 
 
-def _draw(path: str, lang: str) -> list[str]:
-    """Worker task: draw a results folder's charts in one language."""
-    return [str(p) for p in Results(path).plot(lang=lang)]
+@functools.lru_cache(maxsize=1)
+def _opened(path: str) -> Results:
+    """A worker's copy of the results folder it draws from (one pool draws one study)."""
+    return Results(path)
+
+
+def _draw(path: str, name: str, lang: str, options: dict) -> list[str]:
+    """Worker task: draw one chart of a results folder in one language."""
+    from sim import plots
+
+    return [str(p) for p in plots.draw_one(_opened(path), name, lang, options=options)]
+
+
+# charts that take longest first, so that the pool's last task is a short one
+_SLOW_FIRST = ("incident_map", "region_map", "trust", "burden", "timeseries",
+               "incident_timeline")
 
 
 def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
@@ -355,12 +368,20 @@ def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
 
     uncertainty.write(results)
     if charts:  # the report embeds the figures, so it comes with them
-        if workers > 1 and len(langs) > 1:  # one language per process: the same files
-            with runner.process_pool(min(workers, len(langs))) as pool:
-                list(pool.map(_draw, [str(results.path)] * len(langs), langs))
+        from sim import plots
+
+        names, options = plots.planned(results)
+        tasks = [(name, lang) for name in names for lang in langs]
+        if workers > 1 and len(tasks) > 1:  # one chart per task: the same files
+            tasks.sort(key=lambda t: _SLOW_FIRST.index(t[0]) if t[0] in _SLOW_FIRST
+                       else len(_SLOW_FIRST))
+            with runner.process_pool(min(workers, len(tasks))) as pool:
+                list(pool.map(_draw, *zip(*[(str(results.path), name, lang,
+                                             options.get(name, {})) for name, lang in tasks],
+                                          strict=True)))
         else:
-            for lang in langs:
-                results.plot(lang=lang)
+            for name, lang in tasks:
+                plots.draw_one(results, name, lang, options=options.get(name, {}))
         from sim.report import write_report
 
         write_report(results, langs)
