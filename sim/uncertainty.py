@@ -234,10 +234,10 @@ def summary(draws: pd.DataFrame) -> pd.DataFrame:
 def compare(results: Results) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """(summary over the draws, every draw) for the report's headline outcomes, or None for a
     study without an `uncertain:` block."""
-    from sim.report import headline_outcomes
-
     if not _block(results):
         return None
+    from sim.report import headline_outcomes  # (matplotlib with it: not for every study)
+
     draws = per_draw(results, headline_outcomes(results))
     return None if draws.empty else (summary(draws), draws)
 
