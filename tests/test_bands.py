@@ -97,3 +97,13 @@ def test_runs_not_asked_for_are_left_out_and_nothing_gives_none():
     assert bands.series_bands(series, pd.Series(["a"], index=[99]), PANELS) is None
     assert bands.series_bands(series.iloc[:0], only, PANELS) is None
     assert bands.series_bands(None, only, PANELS) is None
+
+
+def test_the_docs_quote_the_budget_and_the_bins_in_force():
+    from tests.conftest import ROOT
+
+    for doc in ("charts.md", "engine.md"):
+        text = " ".join((ROOT / "docs" / doc).read_text(encoding="utf-8").split())
+        assert f"{bands.EXACT_VALUES // 10**6} million numbers" in text, doc
+        assert f"{bands.BINS} bins per step" in text or f"{bands.BINS}-bin" in text, doc
+        assert f"1/{bands.BINS}" in text, doc
