@@ -14,35 +14,19 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from sim.chunks import Chunks
 
 QUANTILES = (5, 25, 50, 75, 95)
 EXACT_VALUES = 20_000_000  # numbers kept for exact quantiles (160 MB of float64)
 BINS = 512
 # a panel: (series column, how it is read: "value", "cumsum" or "increments")
 Panels = dict[str, tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class SeriesSource:
-    """Where a chart reads per-step series from: the column names, and `chunks(columns)`
-    yielding DataFrames (run_id, step, hour and those columns), each holding whole runs."""
-    columns: frozenset[str]
-    chunks: Callable[[list[str]], Iterable[pd.DataFrame]]
-
-    @classmethod
-    def of(cls, series: pd.DataFrame | SeriesSource | None) -> SeriesSource | None:
-        """A source for an in-memory frame (one chunk), a source as is, None for None or an
-        empty frame."""
-        if series is None or isinstance(series, SeriesSource):
-            return series
-        if series.empty:
-            return None
-        return cls(frozenset(series.columns), lambda columns: [series])
 
 
 @dataclass(frozen=True)
@@ -81,12 +65,12 @@ def _pad(a: np.ndarray, steps: int) -> np.ndarray:
     return np.concatenate([a, pad], axis=-1)
 
 
-def _chunks(source: SeriesSource, regime_of: pd.Series, panels: Panels
+def _chunks(source: Chunks, regime_of: pd.Series, panels: Panels
             ) -> Iterator[tuple[np.ndarray, dict[str, dict[str, np.ndarray]]]]:
     """Per chunk: hours by step and, per regime, per panel, the (runs, steps) values of the
     runs in regime_of (run_id -> regime)."""
     columns = sorted({col for col, _how in panels.values()})
-    for frame in source.chunks(columns):
+    for frame in source.read(columns):
         frame = frame[frame["run_id"].isin(regime_of.index)]
         if frame.empty:
             continue
@@ -97,14 +81,14 @@ def _chunks(source: SeriesSource, regime_of: pd.Series, panels: Panels
         yield hours, by
 
 
-def series_bands(series: pd.DataFrame | SeriesSource, regime_of: pd.Series, panels: Panels,
+def series_bands(series: pd.DataFrame | Chunks, regime_of: pd.Series, panels: Panels,
                  exact_values: int | None = None, bins: int | None = None) -> Bands | None:
     """QUANTILES across the runs of `regime_of` (run_id -> regime) of each panel at every
     step, read chunk by chunk; None if none of those runs has series. `exact_values` and
     `bins` default to the module's EXACT_VALUES and BINS."""
     exact_values = EXACT_VALUES if exact_values is None else exact_values
     bins = BINS if bins is None else bins
-    source = SeriesSource.of(series)
+    source = Chunks.of(series)
     if source is None:
         return None
     kept: dict[tuple[str, str], list[np.ndarray]] = {}
@@ -152,7 +136,7 @@ def _exact(values: np.ndarray) -> np.ndarray:
         return np.nanpercentile(values, QUANTILES, axis=0)
 
 
-def _from_histograms(source: SeriesSource, regime_of: pd.Series, panels: Panels,
+def _from_histograms(source: Chunks, regime_of: pd.Series, panels: Panels,
                      lo: dict, hi: dict, steps: int, bins: int) -> dict:
     """Pass 2: per (regime, panel), counts in `bins` bins per step between that step's lo and
     hi; each quantile is read off the counts (linear within its bin)."""

@@ -22,7 +22,8 @@ from matplotlib.colors import CenteredNorm, Normalize, SymLogNorm
 from matplotlib.lines import Line2D
 from matplotlib.patheffects import withStroke
 
-from sim import basemap
+from sim import basemap, chunks
+from sim.chunks import Chunks
 
 CITIES_DIR = "cities"
 NEVER = -1
@@ -509,26 +510,26 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
     `point` names another); the mean is over the replications."""
     from sim import plots
 
-    if accounts is None or colour not in ("net_burden", "loss") or \
+    if (accounts := Chunks.of(accounts)) is None or colour not in ("net_burden", "loss") or \
             (picked := plots.at_point(runs, point)) is None:
         return None
     sel, chosen, k = picked
-    data = accounts.merge(sel[["run_id", "regime", "replication"]], on="run_id")
-    if data.empty:
+    place = ["lon", "lat", "population_m"]
+    spread = chunks.group_spread(accounts, sel["run_id"], "city", place)
+    if spread is None:
         return None
     words = MAP_WORDS[style.lang]
-    varies = bool((data.groupby("city")[["lon", "lat", "population_m"]].nunique() > 1)
-                  .to_numpy().any())
+    varies = bool((spread > 0).to_numpy().any())
     if varies:  # a drawn layout: city i is elsewhere in every replication
-        data = data[data["replication"] == 0]
         sel = sel[sel["replication"] == 0]
-    regimes = [r for r in style.present(sel) if r in set(data["regime"])]
-    money = [c for c in ("fund_in", "fund_out", "bilateral") if c in data]
-    means = data.groupby(["regime", "city"])[
-        list(dict.fromkeys([colour, *money, "lon", "lat", "population_m"]))].mean()
-    first = data[data["regime"] == regimes[0]]
-    first = first[first["run_id"] == first["run_id"].min()].sort_values("city")
-    names = first["name_zh" if style.lang == "zh" else "name_en"].astype(str).tolist()
+    money = [c for c in ("fund_in", "fund_out", "bilateral") if c in accounts]
+    means = chunks.group_means(accounts, sel, ["regime", "city"],
+                               list(dict.fromkeys([colour, *money, *place])))
+    regimes = [r for r in style.present(sel) if r in set(means.index.get_level_values(0))]
+    first = int(sel.loc[sel["regime"] == regimes[0], "run_id"].min())
+    column = "name_zh" if style.lang == "zh" else "name_en"
+    names = chunks.rows(accounts, [first], ["city", column]).sort_values("city")[
+        column].astype(str).tolist()
     rivers = {}
     for regime in regimes:
         ids = sel.loc[(sel["regime"] == regime) & (sel["replication"] == 0), "run_id"]
@@ -627,8 +628,8 @@ def region_map(runs: pd.DataFrame, accounts: pd.DataFrame | None, regions: dict 
              words["flow_note"].format(w=widest) if widest > 0 else
              words["no_flows"] if flows else "",
              plots.point_words(style, sel, swept, chosen, point, k)]
-    books = data.groupby(["regime", "run_id"])[["fund_in", "fund_out"]].sum()
-    outside = (books["fund_out"] - books["fund_in"]).groupby(level=0).mean()
+    # a run's fund payouts beyond its contributions, mean by regime: the per-city means added up
+    outside = (means["fund_out"] - means["fund_in"]).groupby(level=0).sum()
     items = [f"{style.label(r)} {outside[r]:.3g}" for r in regimes if outside.get(r, 0) > 1e-9]
     if flows and items:
         parts.append(words["outside"].format(items=(", " if style.lang == "en" else "，")

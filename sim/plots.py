@@ -31,8 +31,9 @@ from matplotlib.colors import Normalize
 from matplotlib.font_manager import FontProperties
 from matplotlib.ticker import MaxNLocator
 
-from sim import bands, fonts, maps
+from sim import bands, chunks, fonts, maps
 from sim.analysis import mean_ci
+from sim.chunks import Chunks
 from sim.metrics import OUTCOMES
 from sim.params import BY_PATH
 from sim.scenario import CHARTS
@@ -544,7 +545,7 @@ def band_lines(ax, found: bands.Bands, panel: str, regimes: list[str], style: St
 
 def series_bands(series, sel: pd.DataFrame, panels) -> bands.Bands | None:
     """The quantile bands of `panels` across the runs in `sel`, per regime, read chunk by chunk
-    from `series` (a DataFrame or a bands.SeriesSource)."""
+    from `series` (a DataFrame or a Chunks)."""
     return bands.series_bands(series, sel.set_index("run_id")["regime"],
                               {name: SERIES_PANELS[name][:2] for name in panels})
 
@@ -558,7 +559,7 @@ def _band_note(style: Style, found: bands.Bands) -> str:
     return text
 
 
-def timeseries(series: pd.DataFrame | bands.SeriesSource | None, runs: pd.DataFrame,
+def timeseries(series: pd.DataFrame | Chunks | None, runs: pd.DataFrame,
                style: Style,
                swept: list[str] | None = None, point: int | None = None, panels=None):
     """Median and 50%/90% bands across runs of per-step series over time (default: cumulative
@@ -570,7 +571,7 @@ def timeseries(series: pd.DataFrame | bands.SeriesSource | None, runs: pd.DataFr
     if unknown:
         raise ValueError(f"unknown time-series panel {', '.join(map(repr, unknown))}; expected "
                          f"some of {', '.join(SERIES_PANELS)}")
-    source = bands.SeriesSource.of(series)
+    source = Chunks.of(series)
     if source is None or not {SERIES_PANELS[p][0] for p in panels} <= source.columns:
         return None
     if (picked := at_point(runs, point)) is None:
@@ -717,31 +718,25 @@ def tradeoff(runs: pd.DataFrame, style: Style, loss: str = "total_loss"):
 
 
 # --- who trusts whom, who pays ----------------------------------------------------------------
-def city_names(accounts: pd.DataFrame | None, run_id: int, n: int, lang: str) -> list[str]:
+def city_names(accounts: pd.DataFrame | Chunks | None, run_id: int, n: int, lang: str
+               ) -> list[str]:
     """Names of the cities of one run in the chart's language (numbers 1..n if unknown)."""
-    if accounts is not None:
-        rows = accounts[accounts["run_id"] == run_id].sort_values("city")
-        if len(rows) == n:
-            return rows["name_zh" if lang == "zh" else "name_en"].astype(str).tolist()
+    if (accounts := Chunks.of(accounts)) is not None:
+        column = "name_zh" if lang == "zh" else "name_en"
+        rows = chunks.rows(accounts, [run_id], ["city", column]).sort_values("city")
+        if len(rows) == n and column in rows:
+            return rows[column].astype(str).tolist()
     return [str(i + 1) for i in range(n)]
 
 
-def mean_trust_matrices(trust: pd.DataFrame, sel: pd.DataFrame, regimes: list[str]
+def mean_trust_matrices(trust: pd.DataFrame | Chunks, sel: pd.DataFrame, regimes: list[str]
                         ) -> dict[str, tuple[np.ndarray, int, int]]:
     """Per regime: the mean over its runs in `sel` of the final trust matrix, the number of
-    runs, and the first run's id (for the city names)."""
-    out = {}
-    for regime in regimes:
-        rows = trust[trust["run_id"].isin(sel.loc[sel["regime"] == regime, "run_id"])]
-        if rows.empty:
-            continue
-        rows = rows.sort_values(["run_id", "truster", "trusted"])
-        n, count = int(rows["truster"].max()) + 1, int(rows["run_id"].nunique())
-        if len(rows) != count * n * n:
-            continue  # the runs have different cities: no mean matrix
-        stack = rows["trust"].to_numpy(dtype=float).reshape(count, n, n)
-        out[regime] = (stack.mean(axis=0), count, int(rows["run_id"].iloc[0]))
-    return out
+    runs, and the first run's id (for the city names); read chunk by chunk."""
+    groups = {r: sel.loc[sel["regime"] == r, "run_id"].tolist() for r in regimes}
+    found = chunks.mean_matrices(Chunks.of(trust), {r: ids for r, ids in groups.items() if ids},
+                                 "truster", "trusted", "trust")
+    return {r: found[r] for r in regimes if r in found}
 
 
 def _ticks_fit(fig, names: list[str], pitch_pt: float, size: float) -> bool:
@@ -757,7 +752,7 @@ def trust_chart(trust: pd.DataFrame | None, accounts: pd.DataFrame | None,
     city, columns: trusted city, one colour scale 0-1), and below it mean trust between cities
     over time (median and 50%/90% bands), at one sweep point (the middle one unless `point`
     names another)."""
-    if trust is None or trust.empty or (picked := at_point(runs, point)) is None:
+    if (trust := Chunks.of(trust)) is None or (picked := at_point(runs, point)) is None:
         return None
     sel, chosen, k = picked
     mats = mean_trust_matrices(trust, sel, style.present(sel))
@@ -769,7 +764,7 @@ def trust_chart(trust: pd.DataFrame | None, accounts: pd.DataFrame | None,
     most = 4 if n <= 14 else 2  # panels side by side, so that the names stay readable
     nrows = math.ceil(len(regimes) / most)
     ncols = math.ceil(len(regimes) / nrows)  # balanced rows: 3 + 2, not 4 + 1
-    source = bands.SeriesSource.of(series)
+    source = Chunks.of(series)
     data = (series_bands(source, sel[sel["regime"].isin(regimes)], ["mean_trust"])
             if source is not None and "mean_trust" in source.columns else None)
     side = min(2.1 if n <= 14 else 2.6, (DOUBLE - 1.4) / ncols)  # inches per heat map
@@ -859,18 +854,16 @@ BURDEN_LOOK = {
 }
 
 
-def burden_parts(accounts: pd.DataFrame) -> list[str]:
+def burden_parts(accounts: pd.DataFrame | Chunks) -> list[str]:
     """The accounts that make up the net burden in this table, in drawing order."""
     return [c for c in BURDEN_SIGNS if c in accounts]
 
 
-def city_means(accounts: pd.DataFrame, sel: pd.DataFrame, columns: list[str]
+def city_means(accounts: pd.DataFrame | Chunks, sel: pd.DataFrame, columns: list[str]
                ) -> pd.DataFrame | None:
-    """Mean over the runs in `sel` of each account column, by regime and city."""
-    data = accounts.merge(sel[["run_id", "regime"]], on="run_id")
-    if data.empty:
-        return None
-    return data.groupby(["regime", "city"], sort=True)[columns].mean()
+    """Mean over the runs in `sel` of each account column, by regime and city (read chunk by
+    chunk)."""
+    return chunks.group_means(Chunks.of(accounts), sel, ["regime", "city"], columns)
 
 
 def burden(accounts: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
@@ -881,7 +874,8 @@ def burden(accounts: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
     payouts, assessment rewards, bilateral transfers received) and the net burden itself, with
     the Gini of net burden per capita of each regime, at one sweep point (the middle one
     unless `point` names another)."""
-    if accounts is None or accounts.empty or not set(BURDEN_NEEDS) <= set(accounts):
+    if (accounts := Chunks.of(accounts)) is None or \
+            not set(BURDEN_NEEDS) <= accounts.columns:
         return None
     if (picked := at_point(runs, point)) is None:
         return None
@@ -943,9 +937,11 @@ def burden(accounts: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
     entries_on_top(fig, [handles[c] for c in order], [style.word(c) for c in order])
     notes = [style.word("burden_note").format(n=_range(sel.groupby("regime").size())),
              point_words(style, sel, swept, chosen, point, k)]
-    books = accounts.merge(sel[["run_id", "regime"]], on="run_id").groupby(
-        ["regime", "run_id"])[["fund_out", "fund_in"]].sum()
-    outside = (books["fund_out"] - books["fund_in"]).groupby(level=0).mean()
+    # money from outside the region: a run's fund payouts beyond its contributions, mean by
+    # regime (the mean of the per-city means times the cities, so read with them)
+    books = means[["fund_out", "fund_in"]] if {"fund_out", "fund_in"} <= set(means) else \
+        city_means(accounts, sel, ["fund_out", "fund_in"])
+    outside = (books["fund_out"] - books["fund_in"]).groupby(level=0).sum()
     items = [f"{style.label(r)} {outside[r]:.3g}" for r in regimes
              if r in outside and outside[r] > 1e-9]
     if items:
@@ -957,7 +953,7 @@ def burden(accounts: pd.DataFrame | None, runs: pd.DataFrame, style: Style,
 
 # --- availability and drawing -----------------------------------------------------------------
 def unavailable(name: str, runs: pd.DataFrame,
-                series: pd.DataFrame | bands.SeriesSource | None,
+                series: pd.DataFrame | Chunks | None,
                 swept: list[str], incidents_recorded: bool = True,
                 design: dict | None = None, *, accounts_recorded: bool = True,
                 trust_recorded: bool = True, regions_recorded: bool = True,
@@ -996,7 +992,7 @@ def unavailable(name: str, runs: pd.DataFrame,
     if name == "sweep_response" and not numeric_swept(runs, swept):
         return ("it needs a sweep over a numeric parameter with two or more values; this study "
                 + (f"sweeps {', '.join(swept)} (not numeric)" if swept else "has no sweep"))
-    if name == "timeseries" and bands.SeriesSource.of(series) is None:
+    if name == "timeseries" and Chunks.of(series) is None:
         return "it needs per-step series; set record: {series: true} in the scenario and re-run"
     if name == "heatmap" and len(grid := _grid_params(runs, swept)) < 2:
         if not swept:
@@ -1076,7 +1072,7 @@ def render(name: str, results, lang: str = "en", **options):
         if name == "sweep_response":
             return sweep_response(runs, style, swept, **options)
         if name == "timeseries":
-            return timeseries(_series(results), runs, style, swept, **options)
+            return timeseries(_table(results, "series"), runs, style, swept, **options)
         if name == "heatmap":
             return heatmap(runs, style, swept, **options)
         if name == "tradeoff":
@@ -1086,21 +1082,22 @@ def render(name: str, results, lang: str = "en", **options):
             return chart(runs, getattr(results, "regions", None), style, swept,
                          baseline=results.manifest["scenario"].get("baseline"), **options)
         if name == "trust":
-            return trust_chart(getattr(results, "trust", None),
-                               getattr(results, "accounts", None), _series(results), runs, style,
-                               swept, **options)
+            return trust_chart(_table(results, "trust"), _table(results, "accounts"),
+                               _table(results, "series"), runs, style, swept, **options)
         if name == "burden":
-            return burden(getattr(results, "accounts", None), runs, style, swept, **options)
+            return burden(_table(results, "accounts"), runs, style, swept, **options)
         if name == "region_map":
-            return maps.region_map(runs, getattr(results, "accounts", None),
+            return maps.region_map(runs, _table(results, "accounts"),
                                    getattr(results, "regions", None), style, swept, **options)
     raise ChartError(f"unknown chart {name!r}; expected one of {', '.join(CHART_NAMES)}")
 
 
-def _series(results) -> pd.DataFrame | bands.SeriesSource | None:
-    """A results folder's series as a source read chunk by chunk (a stand-in's as given)."""
-    source = getattr(results, "series_source", None)
-    return source if isinstance(source, bands.SeriesSource) else results.series
+def _table(results, name: str) -> pd.DataFrame | Chunks | None:
+    """A results folder's per-run table ("series", "accounts", "trust") read one chunk at a
+    time (Results.chunks); a stand-in's attribute as it is."""
+    if callable(getattr(results, "chunks", None)):
+        return results.chunks(name)
+    return getattr(results, name, None)
 
 
 def _chart_function(name: str):
@@ -1172,7 +1169,7 @@ def planned(results, charts: list[str] | None = None, options: dict[str, dict] |
     reasons = {n: "it is not in the chart catalogue of sim.plots yet"
                for n in names if n not in CHART_NAMES}
     reasons |= {n: r for n in names if n in CHART_NAMES
-                and (r := unavailable(n, results.runs, _series(results), swept,
+                and (r := unavailable(n, results.runs, _table(results, "series"), swept,
                                       _has_incidents(results),
                                       design=manifest.get("design"), **recorded(results),
                                       discovery=_discovery_spec(results)))}

@@ -20,7 +20,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from sim import analysis, bands, runner, safeio
+from sim import analysis, runner, safeio
+from sim.chunks import Chunks
 from sim.scenario import Scenario, load
 
 DEFAULT_ROOT = Path("results")
@@ -118,26 +119,28 @@ class Results:
     @property
     def series(self) -> pd.DataFrame | None:
         """Per-step series of every run (long format), or None if not recorded. All of it is
-        loaded: for a large study read `series_source` chunk by chunk instead."""
+        loaded: for a large study read `chunks("series")` one chunk at a time instead."""
         if self._series is None and self._files(runner.SERIES_DIR):
             self._series = _read_chunks(self._files(runner.SERIES_DIR)).sort_values(
                 ["run_id", "step"], ignore_index=True)
         return self._series
 
-    @property
-    def series_source(self) -> bands.SeriesSource | None:
-        """The per-step series as the charts read them: one chunk file at a time, only the
-        columns asked for (so a study of any size is drawn in flat memory); None if not
-        recorded."""
-        files = self._files(runner.SERIES_DIR)
+    def chunks(self, table: str) -> Chunks | None:
+        """A per-run table ("series", "accounts" or "trust") as the charts read it: one chunk
+        file at a time, only the columns asked for (so a study of any size is drawn in flat
+        memory); None if not recorded."""
+        files = self._files({"series": runner.SERIES_DIR, "accounts": runner.ACCOUNTS_DIR,
+                             "trust": runner.TRUST_DIR}[table])
         if not files:
             return None
+        always = ["run_id", "step", "hour"] if table == "series" else ["run_id"]
 
-        def chunks(columns: list[str]):
+        def read(columns: list[str]):
             for f in files:
-                yield pq.read_table(f, columns=["run_id", "step", "hour", *columns]).to_pandas()
+                yield pq.read_table(f, columns=list(dict.fromkeys([*always, *columns]))
+                                    ).to_pandas()
 
-        return bands.SeriesSource(frozenset(pq.read_schema(files[0]).names), chunks)
+        return Chunks(frozenset(pq.read_schema(files[0]).names), read)
 
     @functools.cached_property
     def accounts(self) -> pd.DataFrame | None:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from sim import bands
+from sim.chunks import Chunks
 
 PANELS = {"level": ("x", "value"), "total": ("x", "cumsum"), "rises": ("y", "increments")}
 
@@ -22,13 +23,13 @@ def _series(runs: int, steps: int, seed: int = 3, short: int | None = None) -> p
     return pd.concat(frames, ignore_index=True)
 
 
-def _source(series: pd.DataFrame, per_chunk: int) -> bands.SeriesSource:
+def _source(series: pd.DataFrame, per_chunk: int) -> Chunks:
     """The series split into chunks of whole runs, as a results folder holds them."""
     def chunks(columns):
         for start in range(0, int(series["run_id"].max()) + 1, per_chunk):
             part = series[series["run_id"].between(start, start + per_chunk - 1)]
             yield part[["run_id", "step", "hour", *columns]]
-    return bands.SeriesSource(frozenset(series.columns), chunks)
+    return Chunks(frozenset(series.columns), chunks)
 
 
 def _reference(series: pd.DataFrame, regime_of: pd.Series, regime: str, panel: str):

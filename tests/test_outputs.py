@@ -91,10 +91,14 @@ def test_charts_drawn_in_parallel_are_the_same_files(small, tmp_path):
 
 def test_tables_charts_and_report_never_load_the_series_or_accounts_whole(tmp_path):
     """The parent's memory must not grow with a study's per-step series or per-city rows
-    (10^5 runs hold millions): charts read the series chunk by chunk, the report reads the
-    membership columns alone, and nobody loads the accounts just to see whether they exist."""
-    res = run_study(SMALL, out=tmp_path / "small", charts=True, langs=("en",))
-    assert (res.path / "figures" / "timeseries.png").is_file()
+    (10^5 runs hold millions): charts read the series, accounts and trust matrices one chunk at
+    a time, the report reads the membership columns alone, and nobody loads a table just to
+    see whether it exists."""
+    charts = ["regime_comparison", "timeseries", "trust", "burden", "region_map"]
+    res = run_study({**SMALL, "charts": charts}, out=tmp_path / "small", charts=True,
+                    langs=("en",))
+    for name in charts:
+        assert (res.path / "figures" / f"{name}.png").is_file(), name
     assert (res.path / "report.html").is_file()
     assert res._series is None
     assert "accounts" not in vars(res) and "trust" not in vars(res)
