@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import events
+# sim.agents imports this module: `agents` may be partly initialised here, used at run time.
+from sim import agents, events
 from sim.mechanisms import reserve
 from sim.mechanisms.common import NEVER
 
@@ -25,8 +26,7 @@ def warn_cities(m: RiskModel, incident: Incident, at_step: int, only=None,
                 by: int | str | None = None, how: str = "") -> None:
     """Cities (all, or the indices in `only`) learn of the incident at `at_step` (from `by`,
     by route `how`, for the event log)."""
-    for j in range(m.n) if only is None else only:
-        m.cities[j].receive_warning(incident, at_step, by, how)
+    agents.receive_warnings(m, incident, np.arange(m.n) if only is None else only, at_step, by, how)
 
 
 def partner_matrix(m: RiskModel) -> np.ndarray:
@@ -55,18 +55,20 @@ def warning_reduction(m: RiskModel, lead_hours: np.ndarray) -> np.ndarray:
 def sense(m: RiskModel, inc: Incident, t: int) -> None:
     """2. Sensing: the origin detects by monitoring; other cities see the hazard arrive."""
     hz = inc.hazard
-    new = hz.arrived() & (inc.arrival == NEVER)
-    for j in np.flatnonzero(new):
-        inc.arrival[j] = t
+    new = np.flatnonzero(hz.arrived() & (inc.arrival == NEVER))
+    if new.size:
+        inc.arrival[new] = t
         if m.record_events:
-            events.record(m, t, "arrived", j, inc=inc)
-        ready = inc.ready[j]
-        lead = (t - ready) * m.step_hours if 0 <= ready <= t else 0.0
-        inc.lead_hours[j] = lead
+            for j in new.tolist():
+                events.record(m, t, "arrived", j, inc=inc)
+        ready = inc.ready[new]
+        lead = np.where((ready >= 0) & (ready <= t), (t - ready) * m.step_hours, 0.0)
+        inc.lead_hours[new] = lead
         if hz.warnable:
-            inc.vulnerability[j] = 1.0 - float(warning_reduction(m, np.array(lead)))
-    for j in np.flatnonzero(hz.noticed() & ((inc.informed == NEVER) | (inc.informed > t))):
-        m.cities[j].receive_warning(inc, t, j, "saw it arrive")  # a warning too
+            inc.vulnerability[new] = 1.0 - warning_reduction(m, lead)
+    seen = np.flatnonzero(hz.noticed() & ((inc.informed == NEVER) | (inc.informed > t)))
+    if seen.size:  # seeing it arrive is a warning too
+        agents.receive_warnings(m, inc, seen, t, None, "saw it arrive")
     if inc.detectable_since == NEVER and hz.detectable():
         inc.detectable_since = t
     if inc.detected_step == NEVER and inc.detectable_since != NEVER and \

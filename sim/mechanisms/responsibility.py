@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import events
+from sim import agents, events  # (agents: used at run time)
 from sim.hazards.kinds import EFFORTS
 from sim.mechanisms import communication, compensation
 from sim.mechanisms.common import DECIDE_EVERY_HOURS, NEVER
@@ -152,8 +152,7 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
     if share > 0 and others.sum() > 0:
         asked = inc.cost_rate * (1.0 - inc.central_share) * share * others / others.sum()
         idx = np.flatnonzero(asked)
-        willing = np.array([m.cities[j].will_assist(inc.u_coop[j], inc.origin)
-                            for j in idx], dtype=bool)
+        willing = agents.willing_to_assist(m, idx, inc.u_coop[idx], inc.origin)
         given = np.zeros(m.n)
         given[idx[willing]] = asked[idx[willing]]
         inc.assist_rate, inc.assist_given_rate = asked, given
