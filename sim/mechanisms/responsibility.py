@@ -173,8 +173,9 @@ def duties_of(inc: Incident) -> tuple[dict[int, bool], dict[int, float]]:
     if inc.origin_duty:
         duties[inc.origin] = inc.origin_coop
         costs[inc.origin] = inc.origin_duty_cost
-    for j in np.flatnonzero(inc.assist_asked > 0):
-        duties[int(j)] = bool(inc.assist_given[j] > 0)
-        costs[int(j)] = float(inc.assist_asked[j])
+    asked = np.flatnonzero(inc.assist_asked > 0)
+    cities = asked.tolist()
+    duties.update(zip(cities, (inc.assist_given[asked] > 0).tolist(), strict=True))
+    costs.update(zip(cities, inc.assist_asked[asked].tolist(), strict=True))
     return duties, costs
 
