@@ -307,10 +307,13 @@ class Plume(Hazard):
         self.source = magnitude
         self.buffer = np.zeros((int(self.lag.max()) + 2, world.n))
         self.t = 0
+        # The last step at which some city still has plume on its way (a non-zero entry in
+        # the ring): so `done` need not scan the whole ring every step.
+        self._pending_until = -1
 
     @property
     def done(self) -> bool:
-        return self.source == 0.0 and not self.buffer.any()
+        return self.source == 0.0 and self._pending_until < self.t
 
     def step(self) -> None:
         size = len(self.buffer)
@@ -319,7 +322,12 @@ class Plume(Hazard):
         if self.source < 1e-3 * max(self.magnitude, 1e-9):
             self.source = 0.0  # burnt out: without this the tail keeps the plume alive for years
         if emitted > 0:
-            self.buffer[(self.t + self.lag) % size, np.arange(self.world.n)] += emitted * self.reach
+            dose = emitted * self.reach
+            self.buffer[(self.t + self.lag) % size, np.arange(self.world.n)] += dose
+            reached = dose != 0.0  # what is read back at step t + lag (and zeroed then)
+            if reached.any():
+                self._pending_until = max(self._pending_until,
+                                          self.t + int(self.lag[reached].max()))
         self.intensity = self.buffer[self.t % size].copy()
         self.buffer[self.t % size] = 0.0
         self.t += 1
