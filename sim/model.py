@@ -266,6 +266,7 @@ class RiskModel(mesa.Model):
         self.pending = schedule(p, region, self.n_steps, self.step_hours, self.hazard_rng)
         self.pending.reverse()  # pop() from the end gives the earliest
         self.incidents: list[Incident] = []
+        self._live: list[Incident] = []  # the live incidents, in the order they started
 
         self.record_series = record_series
         self.series = np.zeros((self.n_steps, len(SERIES))) if record_series else None
@@ -327,7 +328,7 @@ class RiskModel(mesa.Model):
     def step(self) -> None:
         t = self.t
         self.start_incidents(t)
-        live = [inc for inc in self.incidents if inc.live]
+        live = self._live
         if live:  # quiet periods cost nothing
             for inc in live:
                 self.move_hazard(inc)  # 1. hazards move
@@ -340,6 +341,7 @@ class RiskModel(mesa.Model):
                 inc.live = not inc.hazard.done
                 if not inc.live:
                     self.close_incident(inc)
+            self._live = [inc for inc in live if inc.live]
         if self.p["compensation.bilateral"] and (
                 (t + 1) % self.steps_per_year == 0 or t + 1 >= self.n_steps):
             compensation.settle_bilateral(self, t)  # 10. the Xin'an rule
@@ -388,6 +390,7 @@ class RiskModel(mesa.Model):
             inc.origin_coop = self.cities[spec.origin].will_cooperate(inc.u_coop[spec.origin])
             inc.index = len(self.incidents)
             self.incidents.append(inc)
+            self._live.append(inc)
             if self.record_events:
                 events.record(self, t, "started", spec.origin, inc=inc, amount=spec.magnitude,
                               detail=spec.kind)

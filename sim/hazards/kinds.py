@@ -627,14 +627,24 @@ class Epidemic(Hazard):
                 infections[:, o] = np.maximum(0.0, s0[o] - left[m:]) * pop[o]
         later = np.flatnonzero(~self._arrived)
         if later.size:
-            r = np.broadcast_to(r_city[later], (k, later.size)).copy()
-            r[:, later == o] = r_origin[:, None]
+            # What depends on R alone is worked out per city, then for the origin per effort;
+            # the travellers depend on the effort only through the travel cut, so when that
+            # is the same for every effort (no weight on others) one row serves them all.
+            is_o = later == o
+            cut = 1.0 - p["epidemic.travel_cut"] * efforts * self.external
+            rows = 1 if not is_o.any() and np.all(cut == cut[0]) else k
+
+            def per_effort(f) -> np.ndarray:
+                out = np.broadcast_to(f(r_city[later]), (rows, later.size)).copy()
+                if is_o.any():
+                    out[:, is_o] = f(r_origin)[:, None]
+                return out
+
+            invasion_r = per_effort(lambda r: np.maximum(0.0, 1.0 - 1.0 / np.maximum(r, 1e-9)))
             travellers = w.mobility[o, later][None, :] * pop[o] \
-                * (1.0 - s0[o] + i0[o]) \
-                * (1.0 - p["epidemic.travel_cut"] * efforts * self.external)[:, None] \
-                * p["epidemic.infectious_days"]
-            invade = 1.0 - np.exp(-travellers * np.maximum(0.0, 1.0 - 1.0 / np.maximum(r, 1e-9)))
-            infections[:, later] = invade * _final_size(r) * pop[later]
+                * (1.0 - s0[o] + i0[o]) * cut[:rows, None] * p["epidemic.infectious_days"]
+            invade = 1.0 - np.exp(-travellers * invasion_r)
+            infections[:, later] = invade * per_effort(_final_size) * pop[later]
         loss = infections * p["epidemic.case_cost"]
         loss.setflags(write=False)
         return loss
