@@ -223,6 +223,7 @@ class RiskModel(mesa.Model):
             per_6h[j] = settings.get("monitoring_prob", per_6h[j])
             self.activation_hours[j] = settings.get("activation_hours", self.activation_hours[j])
             self.protection[j] = settings.get("protection", self.protection[j])
+        self._unprotected = 1.0 - self.protection  # share of damage local protection leaves
         self.monitoring = 1.0 - (1.0 - per_6h) ** (self.step_hours / 6.0)  # chance per step
         self.loss = np.zeros(n)
         self.intensity = np.zeros(n)
@@ -414,7 +415,7 @@ class RiskModel(mesa.Model):
             ready = (inc.ready >= 0) & (inc.ready <= t)
             share = inc.hazard.damage() * inc.vulnerability
             if ready.any():
-                share = share * np.where(ready, 1.0 - self.protection, 1.0)
+                share = share * np.where(ready, self._unprotected, 1.0)
             if inc.teams.size and t >= inc.teams_step:
                 share[inc.teams] *= 1.0 - self.p["reserve.protection"]
             shares.append(share)

@@ -97,8 +97,16 @@ class World:
 
     def saturating(self, kind: str, intensity: np.ndarray) -> np.ndarray:
         """Damage share max_loss_share * I / (I + half_damage) of the kind."""
-        h = self.p[f"{kind}.half_damage"]
-        return self.p[f"{kind}.max_loss_share"] * intensity / (intensity + h)
+        curve = self._damage_curves.get(kind)
+        if curve is None:
+            curve = self._damage_curves[kind] = (self.p[f"{kind}.max_loss_share"],
+                                                 self.p[f"{kind}.half_damage"])
+        return curve[0] * intensity / (intensity + curve[1])
+
+    @cached_property
+    def _damage_curves(self) -> dict[str, tuple[float, float]]:
+        """(max_loss_share, half_damage) per kind, looked up once per run."""
+        return {}
 
 
 class Hazard:
@@ -134,7 +142,11 @@ class Hazard:
 
     def arrived(self) -> np.ndarray:
         """Cities the hazard has reached (1% of its half-damage intensity)."""
-        return self.intensity > 0.01 * self.world.p[f"{self.kind}.half_damage"]
+        return self.intensity > self._arrival_intensity
+
+    @cached_property
+    def _arrival_intensity(self) -> float:
+        return 0.01 * self.world.p[f"{self.kind}.half_damage"]
 
     def noticed(self) -> np.ndarray:
         """Cities that see the hazard without being told (most hazards: once it arrives)."""

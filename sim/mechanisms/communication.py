@@ -15,6 +15,7 @@ import numpy as np
 
 # sim.agents imports this module: `agents` may be partly initialised here, used at run time.
 from sim import agents, events
+from sim.hazards.kinds import Hazard
 from sim.mechanisms import reserve
 from sim.mechanisms.common import NEVER
 
@@ -55,7 +56,8 @@ def warning_reduction(m: RiskModel, lead_hours: np.ndarray) -> np.ndarray:
 def sense(m: RiskModel, inc: Incident, t: int) -> None:
     """2. Sensing: the origin detects by monitoring; other cities see the hazard arrive."""
     hz = inc.hazard
-    new = np.flatnonzero(hz.arrived() & (inc.arrival == NEVER))
+    arrived = hz.arrived()
+    new = np.flatnonzero(arrived & (inc.arrival == NEVER))
     if new.size:
         inc.arrival[new] = t
         if m.record_events:
@@ -66,7 +68,9 @@ def sense(m: RiskModel, inc: Incident, t: int) -> None:
         inc.lead_hours[new] = lead
         if hz.warnable:
             inc.vulnerability[new] = 1.0 - warning_reduction(m, lead)
-    seen = np.flatnonzero(hz.noticed() & ((inc.informed == NEVER) | (inc.informed > t)))
+    noticed = arrived if type(hz).noticed is Hazard.noticed else hz.noticed()
+    # not informed by step t: NEVER (-1) or later than t, i.e. above t read as unsigned
+    seen = np.flatnonzero(noticed & (inc.informed.view(np.uint64) > t))
     if seen.size:  # seeing it arrive is a warning too
         agents.receive_warnings(m, inc, seen, t, None, "saw it arrive")
     if inc.detectable_since == NEVER and hz.detectable():

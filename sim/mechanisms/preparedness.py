@@ -28,6 +28,10 @@ def complacency_factors(m: RiskModel, cities: np.ndarray, step: int) -> np.ndarr
     if strength <= 0:
         return np.ones(len(cities))
     days = (step - m.last_hit[cities]) * m.step_hours / 24.0
-    x, where = np.unique(-days / m.p["complacency.memory_days"], return_inverse=True)
-    decay = np.array([math.exp(v) for v in x.tolist()])[where]
+    x = -days / m.p["complacency.memory_days"]
+    if x.size <= 64:  # few cities: one exp each costs less than finding the distinct ones
+        decay = np.array([math.exp(v) for v in x.tolist()])
+    else:
+        x, where = np.unique(x, return_inverse=True)
+        decay = np.array([math.exp(v) for v in x.tolist()])[where]
     return 1.0 + strength * (1.0 - decay)

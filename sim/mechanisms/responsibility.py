@@ -104,7 +104,7 @@ def damage_outlook(m: RiskModel, inc: Incident, t: int) -> np.ndarray:
     through it, so what they expect to spare is what the losses will show."""
     eta = t + inc.hazard.steps_to_arrival()
     ready_by = (inc.ready >= 0) & (inc.ready <= np.where(inc.arrival >= 0, t, eta))
-    out = np.where(ready_by, 1.0 - m.protection, 1.0)
+    out = np.where(ready_by, m._unprotected, 1.0)
     if inc.hazard.warnable:
         lead = np.where(ready_by & (inc.arrival < 0), (eta - inc.ready) * m.step_hours, 0.0)
         out *= np.where(inc.arrival >= 0, inc.vulnerability,
