@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim import events
-from sim.mechanisms import evaluation, learning, preparedness, responsibility
+from sim.mechanisms import communication, evaluation, learning, responsibility
 from sim.mechanisms.accountability import detection_prob
 from sim.mechanisms.common import NEVER
 from sim.mechanisms.evaluation import evaluation_stake
@@ -107,8 +107,8 @@ class City(mesa.Agent):
     def will_assist(self, draw: float, origin: int) -> bool:
         """An affected city keeps its assist duty (波及地为辅) if it is willing and trusts the
         origin enough (信任机制)."""
-        return bool(willing_to_assist(self.model, np.array([self.idx]), np.array([draw]),
-                                      origin)[0])
+        return bool(responsibility.willing_to_assist(self.model, np.array([self.idx]),
+                                                     np.array([draw]), origin)[0])
 
     def learn(self, kept: bool, cost: float, refund: float, assessed: float,
               sanction: float) -> None:
@@ -137,40 +137,8 @@ class City(mesa.Agent):
         A warning about a city it distrusts is acted on later (信任机制), and a city that has
         not been hit for a long time is slow to believe it (侥幸心理). (`receive_warnings`
         does the same for many cities at once.)"""
-        receive_warnings(self.model, incident, np.array([self.idx]), step, by, how)
-
-
-def receive_warnings(m: RiskModel, incident: Incident, cities: np.ndarray, step: int,
-                     by: int | str | None = None, how: str = "") -> None:
-    """City.receive_warning for every city in `cities` (distinct indices) at once: each one
-    notes the first time it learns of the incident and is ready after its activation time,
-    longer for a warning about a city it distrusts and for a city long untouched. Element by
-    element the same arithmetic as one city at a time, so the same numbers to the bit."""
-    cities = np.asarray(cities, dtype=np.int64)
-    informed = incident.informed[cities]
-    new = cities[(informed == NEVER) | (step < informed)]
-    if not new.size:
-        return
-    hours = m.activation_hours[new] * preparedness.complacency_factors(m, new, step)
-    other = new != incident.origin
-    hours[other] += (1.0 - m.trust[new[other], incident.origin]) * m.p["trust.delay_hours"]
-    incident.informed[new] = step
-    incident.ready[new] = step + np.rint(hours / m.step_hours).astype(np.int64)
-    if m.record_events:
-        for i, h in zip(new.tolist(), hours.tolist(), strict=True):
-            key = (incident.index, i)
-            events.replace(m, (*key, "warned"), events.record(
-                m, step, "warned", i if by is None else by, i, incident, detail=how))
-            events.replace(m, (*key, "activated"), events.record(
-                m, int(incident.ready[i]), "activated", i, inc=incident,
-                amount=h, detail=f"after {h:.3g} h"))
-
-
-def willing_to_assist(m: RiskModel, cities: np.ndarray, draws: np.ndarray,
-                      origin: int) -> np.ndarray:
-    """City.will_assist for every city in `cities` (with its draw in `draws`) at once."""
-    return ((draws < m.cooperation[cities])
-            & (m.trust[cities, origin] >= m.p["trust.assist_threshold"]))
+        communication.receive_warnings(self.model, incident, np.array([self.idx]), step, by,
+                                       how)
 
 
 class CoordinatingBody(mesa.Agent):

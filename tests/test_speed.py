@@ -12,9 +12,16 @@ import math
 import numpy as np
 import pytest
 
-from sim import agents
 from sim.hazards.kinds import Plume
-from sim.mechanisms import accountability, evaluation, learning, preparedness, trust
+from sim.mechanisms import (
+    accountability,
+    communication,
+    evaluation,
+    learning,
+    preparedness,
+    responsibility,
+    trust,
+)
 from sim.model import RiskModel
 
 RATES = {"plume": 0.3, "accident": 0.5, "cascade": 0.3, "river_spill": 0.3,
@@ -91,7 +98,7 @@ def test_warnings_for_many_cities_equal_warnings_one_by_one():
     for inc in (inc_a, inc_b):
         inc.informed[:] = -1
         inc.informed[::3] = 500  # told later than now: an earlier warning replaces it
-    agents.receive_warnings(a, inc_a, np.arange(a.n), 160)
+    communication.receive_warnings(a, inc_a, np.arange(a.n), 160)
     for i in range(b.n):
         b.cities[i].receive_warning(inc_b, 160)
     assert np.array_equal(inc_a.informed, inc_b.informed)
@@ -104,7 +111,7 @@ def test_assistance_for_many_cities_equals_city_by_city():
     m.trust[:, 0] = np.linspace(0.3, 0.9, m.n)
     draws = np.random.default_rng(2).random(m.n)
     cities = np.arange(m.n)
-    together = agents.willing_to_assist(m, cities, draws, 0)
+    together = responsibility.willing_to_assist(m, cities, draws, 0)
     assert together.tolist() == [m.cities[j].will_assist(draws[j], 0) for j in cities]
     assert together.any() and not together.all()
 

@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-# sim.agents imports this module: `agents` may be partly initialised here, used at run time.
-from sim import agents, events
+from sim import events
 from sim.hazards.kinds import Hazard
-from sim.mechanisms import reserve
+from sim.mechanisms import preparedness, reserve
 from sim.mechanisms.common import NEVER
 
 if TYPE_CHECKING:
@@ -27,7 +26,34 @@ def warn_cities(m: RiskModel, incident: Incident, at_step: int, only=None,
                 by: int | str | None = None, how: str = "") -> None:
     """Cities (all, or the indices in `only`) learn of the incident at `at_step` (from `by`,
     by route `how`, for the event log)."""
-    agents.receive_warnings(m, incident, np.arange(m.n) if only is None else only, at_step, by, how)
+    receive_warnings(m, incident, np.arange(m.n) if only is None else only, at_step, by, how)
+
+
+def receive_warnings(m: RiskModel, incident: Incident, cities: np.ndarray, step: int,
+                     by: int | str | None = None, how: str = "") -> None:
+    """City.receive_warning (sim.agents) for every city in `cities` (distinct indices) at
+    once: each one notes the first time it learns of the incident and is ready after its
+    activation time, longer for a warning about a city it distrusts and for a city long
+    untouched. Element by element the same arithmetic as one city at a time, so the same
+    numbers to the bit."""
+    cities = np.asarray(cities, dtype=np.int64)
+    informed = incident.informed[cities]
+    new = cities[(informed == NEVER) | (step < informed)]
+    if not new.size:
+        return
+    hours = m.activation_hours[new] * preparedness.complacency_factors(m, new, step)
+    other = new != incident.origin
+    hours[other] += (1.0 - m.trust[new[other], incident.origin]) * m.p["trust.delay_hours"]
+    incident.informed[new] = step
+    incident.ready[new] = step + np.rint(hours / m.step_hours).astype(np.int64)
+    if m.record_events:
+        for i, h in zip(new.tolist(), hours.tolist(), strict=True):
+            key = (incident.index, i)
+            events.replace(m, (*key, "warned"), events.record(
+                m, step, "warned", i if by is None else by, i, incident, detail=how))
+            events.replace(m, (*key, "activated"), events.record(
+                m, int(incident.ready[i]), "activated", i, inc=incident,
+                amount=h, detail=f"after {h:.3g} h"))
 
 
 def partner_matrix(m: RiskModel) -> np.ndarray:
@@ -72,7 +98,7 @@ def sense(m: RiskModel, inc: Incident, t: int) -> None:
     # not informed by step t: NEVER (-1) or later than t, i.e. above t read as unsigned
     seen = np.flatnonzero(noticed & (inc.informed.view(np.uint64) > t))
     if seen.size:  # seeing it arrive is a warning too
-        agents.receive_warnings(m, inc, seen, t, None, "saw it arrive")
+        receive_warnings(m, inc, seen, t, None, "saw it arrive")
     if inc.detectable_since == NEVER and hz.detectable():
         inc.detectable_since = t
     if inc.detected_step == NEVER and inc.detectable_since != NEVER and \

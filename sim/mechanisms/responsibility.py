@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import agents, events  # (agents: used at run time)
+from sim import events
 from sim.hazards.kinds import EFFORTS
 from sim.mechanisms import communication, compensation
 from sim.mechanisms.common import DECIDE_EVERY_HOURS, NEVER
@@ -152,7 +152,7 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
     if share > 0 and others.sum() > 0:
         asked = inc.cost_rate * (1.0 - inc.central_share) * share * others / others.sum()
         idx = np.flatnonzero(asked)
-        willing = agents.willing_to_assist(m, idx, inc.u_coop[idx], inc.origin)
+        willing = willing_to_assist(m, idx, inc.u_coop[idx], inc.origin)
         given = np.zeros(m.n)
         given[idx[willing]] = asked[idx[willing]]
         inc.assist_rate, inc.assist_given_rate = asked, given
@@ -162,6 +162,14 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
                 events.record(m, t, "assistance_asked", inc.origin, j, inc, asked[j] * per_day)
                 events.record(m, t, "assistance_given" if ok else "assistance_refused", j,
                               inc.origin, inc, asked[j] * per_day if ok else 0.0)
+
+
+def willing_to_assist(m: RiskModel, cities: np.ndarray, draws: np.ndarray,
+                      origin: int) -> np.ndarray:
+    """City.will_assist (sim.agents) for every city in `cities` (with its draw in `draws`)
+    at once."""
+    return ((draws < m.cooperation[cities])
+            & (m.trust[cities, origin] >= m.p["trust.assist_threshold"]))
 
 
 def duties_of(inc: Incident) -> tuple[dict[int, bool], dict[int, float]]:
