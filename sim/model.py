@@ -49,6 +49,12 @@ ACCOUNTS = ("loss", "source_control_cost", "assist_cost", "fund_in", "fund_out",
 TIER_MONITORING = {"megacity": 1.6, "supercity": 1.3, "large": 1.0, "medium": 0.8, "small": 0.6}
 
 
+def _by(steps: np.ndarray, t: int) -> np.ndarray:
+    """Which of these steps (NEVER = -1, or a step >= 0) have come by step t: one unsigned
+    comparison, NEVER reading as the largest number (the same as steps >= 0 & steps <= t)."""
+    return steps.view(np.uint64) <= t
+
+
 def _seed_sequence(rng: Any) -> np.random.SeedSequence:
     """Turn whatever a caller passes as `rng` into a SeedSequence we can split into streams."""
     if isinstance(rng, np.random.SeedSequence):
@@ -399,7 +405,7 @@ class RiskModel(mesa.Model):
     def move_hazard(self, inc: Incident) -> None:
         """1b. The hazard evolves locally and travels along its channel."""
         if isinstance(inc.hazard, Epidemic):
-            inc.hazard.ready = (inc.ready >= 0) & (inc.ready <= self.t)
+            inc.hazard.ready = _by(inc.ready, self.t)
         if inc.cost_rate > 0 and inc.hazard.source_active():
             inc.steps_unpaid += 1  # control acts on the source this step: it is paid for
         inc.hazard.step()
@@ -412,7 +418,7 @@ class RiskModel(mesa.Model):
         total = np.zeros(self.n)
         intensity = np.zeros(self.n)
         for inc in live:
-            ready = (inc.ready >= 0) & (inc.ready <= t)
+            ready = _by(inc.ready, t)
             share = inc.hazard.damage() * inc.vulnerability
             if ready.any():
                 share = share * np.where(ready, self._unprotected, 1.0)
@@ -466,13 +472,13 @@ class RiskModel(mesa.Model):
         warned = reached = 0
         if len(live) == 1:
             inc = live[0]
-            warned = int(np.count_nonzero((inc.informed >= 0) & (inc.informed <= t)))
+            warned = int(np.count_nonzero(_by(inc.informed, t)))
             reached = int(np.count_nonzero(inc.arrival >= 0))
         elif live:
             w = np.zeros(self.n, dtype=bool)
             r = np.zeros(self.n, dtype=bool)
             for inc in live:
-                w |= (inc.informed >= 0) & (inc.informed <= t)
+                w |= _by(inc.informed, t)
                 r |= inc.arrival >= 0
             warned, reached = int(np.count_nonzero(w)), int(np.count_nonzero(r))
         if self._slow_row is None:  # trust, cooperation and money change only now and then

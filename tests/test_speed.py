@@ -56,6 +56,8 @@ def test_run_gives_what_stepping_through_mesa_gives():
     assert _same(out) == _same(slow.outcomes())
     assert np.array_equal(fast.series, slow.series)
     assert (fast.time, fast.steps) == (slow.time, slow.steps)
+    frames = [m.datacollector.get_model_vars_dataframe() for m in (fast, slow)]
+    assert frames[0].equals(frames[1]) and len(frames[0]) == fast.n_steps
     # the event list is left as Mesa leaves it: the next step one time unit on
     assert fast._default_schedule.next_scheduled_time == slow._default_schedule.next_scheduled_time
     assert fast._default_schedule.execution_count == slow._default_schedule.execution_count
