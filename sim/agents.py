@@ -13,11 +13,10 @@ import mesa
 import numpy as np
 
 from sim import events
-from sim.mechanisms import evaluation, learning
+from sim.mechanisms import communication, evaluation, learning, responsibility
 from sim.mechanisms.accountability import detection_prob
 from sim.mechanisms.common import NEVER
 from sim.mechanisms.evaluation import evaluation_stake
-from sim.mechanisms.responsibility import own_cost_share
 
 if TYPE_CHECKING:
     from sim.model import Incident, RiskModel
@@ -86,7 +85,7 @@ class City(mesa.Agent):
         """
         p = self.model.p
         safety = self.model.safety_weight[self.idx]
-        share = own_cost_share(p, bool(self.model.in_fund[self.idx]),
+        share = responsibility.own_cost_share(p, bool(self.model.in_fund[self.idx]),
                                bool(self.model.in_list[self.idx]))
         own = safety * spared[:, self.idx] - share * plan_cost
         # Costs others carry count with the same weight as others' losses, so an origin that
@@ -108,9 +107,8 @@ class City(mesa.Agent):
     def will_assist(self, draw: float, origin: int) -> bool:
         """An affected city keeps its assist duty (波及地为辅) if it is willing and trusts the
         origin enough (信任机制)."""
-        m = self.model
-        return (self.will_cooperate(draw)
-                and m.trust[self.idx, origin] >= m.p["trust.assist_threshold"])
+        return bool(responsibility.willing_to_assist(self.model, np.array([self.idx]),
+                                                     np.array([draw]), origin)[0])
 
     def learn(self, kept: bool, cost: float, refund: float, assessed: float,
               sanction: float) -> None:
@@ -137,22 +135,10 @@ class City(mesa.Agent):
                         how: str = "") -> None:
         """Note the first time this city learns of the incident; it is ready after activation.
         A warning about a city it distrusts is acted on later (信任机制), and a city that has
-        not been hit for a long time is slow to believe it (侥幸心理)."""
-        m = self.model
-        i = self.idx
-        if incident.informed[i] == NEVER or step < incident.informed[i]:
-            hours = m.activation_hours[i] * m.complacency_factor(i, step)
-            if i != incident.origin:
-                hours += (1.0 - m.trust[i, incident.origin]) * m.p["trust.delay_hours"]
-            incident.informed[i] = step
-            incident.ready[i] = step + m.hours_to_steps(hours)
-            if m.record_events:
-                key = (incident.index, i)
-                events.replace(m, (*key, "warned"), events.record(
-                    m, step, "warned", i if by is None else by, i, incident, detail=how))
-                events.replace(m, (*key, "activated"), events.record(
-                    m, int(incident.ready[i]), "activated", i, inc=incident,
-                    amount=hours, detail=f"after {hours:.3g} h"))
+        not been hit for a long time is slow to believe it (侥幸心理). (`receive_warnings`
+        does the same for many cities at once.)"""
+        communication.receive_warnings(self.model, incident, np.array([self.idx]), step, by,
+                                       how)
 
 
 class CoordinatingBody(mesa.Agent):

@@ -49,6 +49,12 @@ ACCOUNTS = ("loss", "source_control_cost", "assist_cost", "fund_in", "fund_out",
 TIER_MONITORING = {"megacity": 1.6, "supercity": 1.3, "large": 1.0, "medium": 0.8, "small": 0.6}
 
 
+def _by(steps: np.ndarray, t: int) -> np.ndarray:
+    """Which of these steps (NEVER = -1, or a step >= 0) have come by step t: one unsigned
+    comparison, NEVER reading as the largest number (the same as steps >= 0 & steps <= t)."""
+    return steps.view(np.uint64) <= t
+
+
 def _seed_sequence(rng: Any) -> np.random.SeedSequence:
     """Turn whatever a caller passes as `rng` into a SeedSequence we can split into streams."""
     if isinstance(rng, np.random.SeedSequence):
@@ -223,6 +229,7 @@ class RiskModel(mesa.Model):
             per_6h[j] = settings.get("monitoring_prob", per_6h[j])
             self.activation_hours[j] = settings.get("activation_hours", self.activation_hours[j])
             self.protection[j] = settings.get("protection", self.protection[j])
+        self._unprotected = 1.0 - self.protection  # share of damage local protection leaves
         self.monitoring = 1.0 - (1.0 - per_6h) ** (self.step_hours / 6.0)  # chance per step
         self.loss = np.zeros(n)
         self.intensity = np.zeros(n)
@@ -266,6 +273,7 @@ class RiskModel(mesa.Model):
         self.pending = schedule(p, region, self.n_steps, self.step_hours, self.hazard_rng)
         self.pending.reverse()  # pop() from the end gives the earliest
         self.incidents: list[Incident] = []
+        self._live: list[Incident] = []  # the live incidents, in the order they started
 
         self.record_series = record_series
         self.series = np.zeros((self.n_steps, len(SERIES))) if record_series else None
@@ -327,7 +335,7 @@ class RiskModel(mesa.Model):
     def step(self) -> None:
         t = self.t
         self.start_incidents(t)
-        live = [inc for inc in self.incidents if inc.live]
+        live = self._live
         if live:  # quiet periods cost nothing
             for inc in live:
                 self.move_hazard(inc)  # 1. hazards move
@@ -340,6 +348,7 @@ class RiskModel(mesa.Model):
                 inc.live = not inc.hazard.done
                 if not inc.live:
                     self.close_incident(inc)
+            self._live = [inc for inc in live if inc.live]
         if self.p["compensation.bilateral"] and (
                 (t + 1) % self.steps_per_year == 0 or t + 1 >= self.n_steps):
             compensation.settle_bilateral(self, t)  # 10. the Xin'an rule
@@ -388,6 +397,7 @@ class RiskModel(mesa.Model):
             inc.origin_coop = self.cities[spec.origin].will_cooperate(inc.u_coop[spec.origin])
             inc.index = len(self.incidents)
             self.incidents.append(inc)
+            self._live.append(inc)
             if self.record_events:
                 events.record(self, t, "started", spec.origin, inc=inc, amount=spec.magnitude,
                               detail=spec.kind)
@@ -395,7 +405,7 @@ class RiskModel(mesa.Model):
     def move_hazard(self, inc: Incident) -> None:
         """1b. The hazard evolves locally and travels along its channel."""
         if isinstance(inc.hazard, Epidemic):
-            inc.hazard.ready = (inc.ready >= 0) & (inc.ready <= self.t)
+            inc.hazard.ready = _by(inc.ready, self.t)
         if inc.cost_rate > 0 and inc.hazard.source_active():
             inc.steps_unpaid += 1  # control acts on the source this step: it is paid for
         inc.hazard.step()
@@ -408,10 +418,10 @@ class RiskModel(mesa.Model):
         total = np.zeros(self.n)
         intensity = np.zeros(self.n)
         for inc in live:
-            ready = (inc.ready >= 0) & (inc.ready <= t)
+            ready = _by(inc.ready, t)
             share = inc.hazard.damage() * inc.vulnerability
             if ready.any():
-                share = share * np.where(ready, 1.0 - self.protection, 1.0)
+                share = share * np.where(ready, self._unprotected, 1.0)
             if inc.teams.size and t >= inc.teams_step:
                 share[inc.teams] *= 1.0 - self.p["reserve.protection"]
             shares.append(share)
@@ -462,13 +472,13 @@ class RiskModel(mesa.Model):
         warned = reached = 0
         if len(live) == 1:
             inc = live[0]
-            warned = int(np.count_nonzero((inc.informed >= 0) & (inc.informed <= t)))
+            warned = int(np.count_nonzero(_by(inc.informed, t)))
             reached = int(np.count_nonzero(inc.arrival >= 0))
         elif live:
             w = np.zeros(self.n, dtype=bool)
             r = np.zeros(self.n, dtype=bool)
             for inc in live:
-                w |= (inc.informed >= 0) & (inc.informed <= t)
+                w |= _by(inc.informed, t)
                 r |= inc.arrival >= 0
             warned, reached = int(np.count_nonzero(w)), int(np.count_nonzero(r))
         if self._slow_row is None:  # trust, cooperation and money change only now and then
@@ -526,9 +536,41 @@ class RiskModel(mesa.Model):
     # --- results -------------------------------------------------------------------------
     def run(self) -> dict[str, float]:
         """Run to the horizon and return the outcomes."""
+        steps = self._direct_steps()
+        if steps is not None:
+            generator = self._default_schedule
+            generator.pause()  # its pending event goes; resume() puts the next one back
+            try:
+                while self.running:
+                    self.time += 1
+                    self.steps += 1
+                    generator._execution_count += 1
+                    steps()
+            finally:
+                generator.resume()
         while self.running:
             self.step()
         return self.outcomes()
+
+    def _direct_steps(self):
+        """Mesa runs `step` as an event of its event list every time unit (a heap push and pop,
+        a new Event and weak references per step: 5-10% of a run of a small region). When that
+        is all the list holds, `run` advances time and the step count itself and calls the
+        step directly, as Mesa would, and leaves the list as Mesa's loop would leave it (the
+        next step at time + 1). Returns the model's own step function, or None when anything
+        else is scheduled (then Mesa's loop runs the steps)."""
+        steps = getattr(self, "_user_step", None)
+        generator = getattr(self, "_default_schedule", None)
+        if steps is None or generator is None or not generator.is_active or \
+                getattr(generator, "_paused", True) or \
+                not hasattr(generator, "_execution_count"):
+            return None
+        schedule = generator.schedule
+        if schedule.interval != 1.0 or schedule.end is not None or schedule.count is not None \
+                or generator.next_scheduled_time != self.time + 1 \
+                or len(self._event_list) != 1:
+            return None
+        return steps
 
     def outcomes(self) -> dict[str, float]:
         if self._outcomes is None or self.running:

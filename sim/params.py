@@ -279,7 +279,7 @@ PARAMS: tuple[Param, ...] = (
     _P("region.file", "", "str", "Path of your own region (.yaml or .csv) when region.kind is "
        "'file' (docs/regions.md).", "自定义区域文件"),
     _P("region.n_cities", 6, "int", "Number of cities in a synthetic region.", "城市数量", "",
-       2, 500),
+       2, 1000),
     _P("region.spacing_km", 55.0, "float", "Typical distance between neighbouring synthetic "
        "cities.", "城市间距", "km", 1, 2000),
     _P("region.reach_hours", 24.0, "float",

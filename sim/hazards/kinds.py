@@ -97,8 +97,16 @@ class World:
 
     def saturating(self, kind: str, intensity: np.ndarray) -> np.ndarray:
         """Damage share max_loss_share * I / (I + half_damage) of the kind."""
-        h = self.p[f"{kind}.half_damage"]
-        return self.p[f"{kind}.max_loss_share"] * intensity / (intensity + h)
+        curve = self._damage_curves.get(kind)
+        if curve is None:
+            curve = self._damage_curves[kind] = (self.p[f"{kind}.max_loss_share"],
+                                                 self.p[f"{kind}.half_damage"])
+        return curve[0] * intensity / (intensity + curve[1])
+
+    @cached_property
+    def _damage_curves(self) -> dict[str, tuple[float, float]]:
+        """(max_loss_share, half_damage) per kind, looked up once per run."""
+        return {}
 
 
 class Hazard:
@@ -134,7 +142,11 @@ class Hazard:
 
     def arrived(self) -> np.ndarray:
         """Cities the hazard has reached (1% of its half-damage intensity)."""
-        return self.intensity > 0.01 * self.world.p[f"{self.kind}.half_damage"]
+        return self.intensity > self._arrival_intensity
+
+    @cached_property
+    def _arrival_intensity(self) -> float:
+        return 0.01 * self.world.p[f"{self.kind}.half_damage"]
 
     def noticed(self) -> np.ndarray:
         """Cities that see the hazard without being told (most hazards: once it arrives)."""
@@ -307,10 +319,13 @@ class Plume(Hazard):
         self.source = magnitude
         self.buffer = np.zeros((int(self.lag.max()) + 2, world.n))
         self.t = 0
+        # The last step at which some city still has plume on its way (a non-zero entry in
+        # the ring): so `done` need not scan the whole ring every step.
+        self._pending_until = -1
 
     @property
     def done(self) -> bool:
-        return self.source == 0.0 and not self.buffer.any()
+        return self.source == 0.0 and self._pending_until < self.t
 
     def step(self) -> None:
         size = len(self.buffer)
@@ -319,7 +334,12 @@ class Plume(Hazard):
         if self.source < 1e-3 * max(self.magnitude, 1e-9):
             self.source = 0.0  # burnt out: without this the tail keeps the plume alive for years
         if emitted > 0:
-            self.buffer[(self.t + self.lag) % size, np.arange(self.world.n)] += emitted * self.reach
+            dose = emitted * self.reach
+            self.buffer[(self.t + self.lag) % size, np.arange(self.world.n)] += dose
+            reached = dose != 0.0  # what is read back at step t + lag (and zeroed then)
+            if reached.any():
+                self._pending_until = max(self._pending_until,
+                                          self.t + int(self.lag[reached].max()))
         self.intensity = self.buffer[self.t % size].copy()
         self.buffer[self.t % size] = 0.0
         self.t += 1
@@ -619,14 +639,24 @@ class Epidemic(Hazard):
                 infections[:, o] = np.maximum(0.0, s0[o] - left[m:]) * pop[o]
         later = np.flatnonzero(~self._arrived)
         if later.size:
-            r = np.broadcast_to(r_city[later], (k, later.size)).copy()
-            r[:, later == o] = r_origin[:, None]
+            # What depends on R alone is worked out per city, then for the origin per effort;
+            # the travellers depend on the effort only through the travel cut, so when that
+            # is the same for every effort (no weight on others) one row serves them all.
+            is_o = later == o
+            cut = 1.0 - p["epidemic.travel_cut"] * efforts * self.external
+            rows = 1 if not is_o.any() and np.all(cut == cut[0]) else k
+
+            def per_effort(f) -> np.ndarray:
+                out = np.broadcast_to(f(r_city[later]), (rows, later.size)).copy()
+                if is_o.any():
+                    out[:, is_o] = f(r_origin)[:, None]
+                return out
+
+            invasion_r = per_effort(lambda r: np.maximum(0.0, 1.0 - 1.0 / np.maximum(r, 1e-9)))
             travellers = w.mobility[o, later][None, :] * pop[o] \
-                * (1.0 - s0[o] + i0[o]) \
-                * (1.0 - p["epidemic.travel_cut"] * efforts * self.external)[:, None] \
-                * p["epidemic.infectious_days"]
-            invade = 1.0 - np.exp(-travellers * np.maximum(0.0, 1.0 - 1.0 / np.maximum(r, 1e-9)))
-            infections[:, later] = invade * _final_size(r) * pop[later]
+                * (1.0 - s0[o] + i0[o]) * cut[:rows, None] * p["epidemic.infectious_days"]
+            invade = 1.0 - np.exp(-travellers * invasion_r)
+            infections[:, later] = invade * per_effort(_final_size) * pop[later]
         loss = infections * p["epidemic.case_cost"]
         loss.setflags(write=False)
         return loss

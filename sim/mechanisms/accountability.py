@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from sim.model import Incident
 
@@ -35,3 +37,12 @@ def duty_sanction(p: dict, inc: Incident, city: int, kept: bool, cost: float,
     if kept:
         return catch * p["accountability.duty_penalty"] * cost
     return p["accountability.duty_penalty"] * cost if inc.u_audit[city] < catch else 0.0
+
+
+def duty_sanctions(p: dict, inc: Incident, cities: np.ndarray, kept: np.ndarray,
+                   cost: np.ndarray, peer: np.ndarray) -> np.ndarray:
+    """duty_sanction for every city in `cities` at once (the same arithmetic per city)."""
+    catch = np.where(peer, duty_catch(p, True), duty_catch(p, False))
+    penalty = p["accountability.duty_penalty"]
+    return np.where(kept, catch * penalty * cost,
+                    np.where(inc.u_audit[cities] < catch, penalty * cost, 0.0))

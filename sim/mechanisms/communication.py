@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import events
-from sim.mechanisms import reserve
+from sim.hazards.kinds import Hazard
+from sim.mechanisms import preparedness, reserve
 from sim.mechanisms.common import NEVER
 
 if TYPE_CHECKING:
@@ -25,8 +26,34 @@ def warn_cities(m: RiskModel, incident: Incident, at_step: int, only=None,
                 by: int | str | None = None, how: str = "") -> None:
     """Cities (all, or the indices in `only`) learn of the incident at `at_step` (from `by`,
     by route `how`, for the event log)."""
-    for j in range(m.n) if only is None else only:
-        m.cities[j].receive_warning(incident, at_step, by, how)
+    receive_warnings(m, incident, np.arange(m.n) if only is None else only, at_step, by, how)
+
+
+def receive_warnings(m: RiskModel, incident: Incident, cities: np.ndarray, step: int,
+                     by: int | str | None = None, how: str = "") -> None:
+    """City.receive_warning (sim.agents) for every city in `cities` (distinct indices) at
+    once: each one notes the first time it learns of the incident and is ready after its
+    activation time, longer for a warning about a city it distrusts and for a city long
+    untouched. Element by element the same arithmetic as one city at a time, so the same
+    numbers to the bit."""
+    cities = np.asarray(cities, dtype=np.int64)
+    informed = incident.informed[cities]
+    new = cities[(informed == NEVER) | (step < informed)]
+    if not new.size:
+        return
+    hours = m.activation_hours[new] * preparedness.complacency_factors(m, new, step)
+    other = new != incident.origin
+    hours[other] += (1.0 - m.trust[new[other], incident.origin]) * m.p["trust.delay_hours"]
+    incident.informed[new] = step
+    incident.ready[new] = step + np.rint(hours / m.step_hours).astype(np.int64)
+    if m.record_events:
+        for i, h in zip(new.tolist(), hours.tolist(), strict=True):
+            key = (incident.index, i)
+            events.replace(m, (*key, "warned"), events.record(
+                m, step, "warned", i if by is None else by, i, incident, detail=how))
+            events.replace(m, (*key, "activated"), events.record(
+                m, int(incident.ready[i]), "activated", i, inc=incident,
+                amount=h, detail=f"after {h:.3g} h"))
 
 
 def partner_matrix(m: RiskModel) -> np.ndarray:
@@ -55,18 +82,23 @@ def warning_reduction(m: RiskModel, lead_hours: np.ndarray) -> np.ndarray:
 def sense(m: RiskModel, inc: Incident, t: int) -> None:
     """2. Sensing: the origin detects by monitoring; other cities see the hazard arrive."""
     hz = inc.hazard
-    new = hz.arrived() & (inc.arrival == NEVER)
-    for j in np.flatnonzero(new):
-        inc.arrival[j] = t
+    arrived = hz.arrived()
+    new = np.flatnonzero(arrived & (inc.arrival == NEVER))
+    if new.size:
+        inc.arrival[new] = t
         if m.record_events:
-            events.record(m, t, "arrived", j, inc=inc)
-        ready = inc.ready[j]
-        lead = (t - ready) * m.step_hours if 0 <= ready <= t else 0.0
-        inc.lead_hours[j] = lead
+            for j in new.tolist():
+                events.record(m, t, "arrived", j, inc=inc)
+        ready = inc.ready[new]
+        lead = np.where((ready >= 0) & (ready <= t), (t - ready) * m.step_hours, 0.0)
+        inc.lead_hours[new] = lead
         if hz.warnable:
-            inc.vulnerability[j] = 1.0 - float(warning_reduction(m, np.array(lead)))
-    for j in np.flatnonzero(hz.noticed() & ((inc.informed == NEVER) | (inc.informed > t))):
-        m.cities[j].receive_warning(inc, t, j, "saw it arrive")  # a warning too
+            inc.vulnerability[new] = 1.0 - warning_reduction(m, lead)
+    noticed = arrived if type(hz).noticed is Hazard.noticed else hz.noticed()
+    # not informed by step t: NEVER (-1) or later than t, i.e. above t read as unsigned
+    seen = np.flatnonzero(noticed & (inc.informed.view(np.uint64) > t))
+    if seen.size:  # seeing it arrive is a warning too
+        receive_warnings(m, inc, seen, t, None, "saw it arrive")
     if inc.detectable_since == NEVER and hz.detectable():
         inc.detectable_since = t
     if inc.detected_step == NEVER and inc.detectable_since != NEVER and \

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from sim.mechanisms.common import NEVER
 
 if TYPE_CHECKING:
@@ -40,6 +42,15 @@ def duty_assessment(p: dict, inc: Incident, city: int, kept: bool) -> float:
         return stake
     return 2.0 * p["evaluation.reward"] if stake and inc.u_lenient[city, 2] >= leniency(p) \
         else 0.0
+
+
+def duty_assessments(p: dict, inc: Incident, cities: np.ndarray,
+                     kept: np.ndarray) -> np.ndarray:
+    """duty_assessment for every city in `cities` at once."""
+    stake = evaluation_stake(p, "cooperation")
+    shirked = 2.0 * p["evaluation.reward"] if stake else 0.0
+    return np.where(kept, stake,
+                    np.where(inc.u_lenient[cities, 2] >= leniency(p), shirked, 0.0))
 
 
 def assess(p: dict, incident: Incident, duties: dict[int, bool]) -> dict[int, float]:

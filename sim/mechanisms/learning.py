@@ -26,17 +26,22 @@ def learn_from_duties(m: RiskModel, inc: Incident, duties: dict[int, bool],
     fund's refund, the assessment, the sanction (expected if kept, as paid if shirked) and
     what cooperation returned to it. A shirker found out pays its sanction here."""
     p = m.p
-    for j, kept in duties.items():
-        cost = costs[j]
-        peer = bool(m.in_supervision[j])
-        sanction = accountability.duty_sanction(p, inc, j, kept, cost, peer)
-        if not kept:
-            m.duty_sanctions[j] += sanction
-            if m.record_events and sanction > 0:
-                events.record(m, m.t, "sanction", "centre", j, inc, sanction, "shirked duty")
-        refund = p["compensation.payout_share"] * cost if m.in_fund[j] else 0.0
-        update_propensity(m, j, cost, refund, evaluation.duty_assessment(p, inc, j, kept),
-                          sanction)
+    if duties:  # every duty at once: each city's numbers are its own, in the same arithmetic
+        cities = np.fromiter(duties, dtype=np.int64, count=len(duties))
+        kept = np.fromiter(duties.values(), dtype=bool, count=len(duties))
+        cost = np.fromiter(map(costs.__getitem__, duties), dtype=float, count=len(duties))
+        sanction = accountability.duty_sanctions(p, inc, cities, kept, cost,
+                                                 m.in_supervision[cities])
+        shirked = ~kept
+        m.duty_sanctions[cities[shirked]] += sanction[shirked]
+        if m.record_events:
+            for j, paid in zip(cities[shirked].tolist(), sanction[shirked].tolist(),
+                               strict=True):
+                if paid > 0:
+                    events.record(m, m.t, "sanction", "centre", j, inc, paid, "shirked duty")
+        refund = np.where(m.in_fund[cities], p["compensation.payout_share"] * cost, 0.0)
+        update_propensities(m, cities, cost, refund,
+                            evaluation.duty_assessments(p, inc, cities, kept), sanction)
     if inc.concealed:
         origin = inc.origin
         learn_detection(m, origin, inc.u_audit[origin] < accountability.detection_prob(
@@ -71,6 +76,30 @@ def update_propensity(m: RiskModel, i: int, cost: float, refund: float, assessed
     m.cooperation[i] = q + rate * s * ((1.0 - q) if s > 0 else q)
 
 
+def update_propensities(m: RiskModel, cities: np.ndarray, cost: np.ndarray,
+                        refund: np.ndarray, assessed: np.ndarray, sanction: np.ndarray) -> None:
+    """update_propensity for every city in `cities` (distinct) at once. What cooperation
+    returned to each city is a sum over the cities it helped, taken city by city as
+    update_propensity takes it (a sum over another grouping could differ in the last bit)."""
+    p = m.p
+    rate = p["learning.rate"]
+    if rate <= 0:
+        return
+    learns = cost > 1e-9
+    cities, cost = cities[learns], cost[learns]
+    if not cities.size:
+        return
+    helped = m.gave[cities] > 0
+    helped[np.arange(cities.size), cities] = False
+    given = m.trust[cities] * m.gave[:, cities].T  # given[k, i]: trust x what i gave city k
+    mutual = np.array([float(row[mask].sum()) for row, mask in zip(given, helped, strict=True)])
+    payback = p["trust.reciprocity"] * mutual / np.maximum(m.duty_costs[cities], cost)
+    balance = (refund[learns] + assessed[learns] + sanction[learns] - cost) / cost + payback
+    s = np.clip(balance, -1.0, 1.0)
+    q = m.cooperation[cities]
+    m.cooperation[cities] = q + rate * s * np.where(s > 0, 1.0 - q, q)
+
+
 def learn_detection(m: RiskModel, i: int, caught: bool) -> None:
     """After hiding a report, city i revises its belief in being found out (own experience;
     a lucky escape teaches 侥幸心理)."""
@@ -89,5 +118,6 @@ def record_help(m: RiskModel, inc: Incident, duties: dict[int, bool],
     if inc.origin_duty and inc.origin_coop:
         m.gave[inc.origin] += inc.duty_benefit
     m.gave[:, inc.origin] += inc.assist_given
-    for j, cost in costs.items():
-        m.duty_costs[j] += cost
+    if costs:  # distinct cities: one addition each, as one by one
+        m.duty_costs[np.fromiter(costs, dtype=np.int64, count=len(costs))] += \
+            np.fromiter(costs.values(), dtype=float, count=len(costs))

@@ -104,7 +104,7 @@ def damage_outlook(m: RiskModel, inc: Incident, t: int) -> np.ndarray:
     through it, so what they expect to spare is what the losses will show."""
     eta = t + inc.hazard.steps_to_arrival()
     ready_by = (inc.ready >= 0) & (inc.ready <= np.where(inc.arrival >= 0, t, eta))
-    out = np.where(ready_by, 1.0 - m.protection, 1.0)
+    out = np.where(ready_by, m._unprotected, 1.0)
     if inc.hazard.warnable:
         lead = np.where(ready_by & (inc.arrival < 0), (eta - inc.ready) * m.step_hours, 0.0)
         out *= np.where(inc.arrival >= 0, inc.vulnerability,
@@ -152,8 +152,7 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
     if share > 0 and others.sum() > 0:
         asked = inc.cost_rate * (1.0 - inc.central_share) * share * others / others.sum()
         idx = np.flatnonzero(asked)
-        willing = np.array([m.cities[j].will_assist(inc.u_coop[j], inc.origin)
-                            for j in idx], dtype=bool)
+        willing = willing_to_assist(m, idx, inc.u_coop[idx], inc.origin)
         given = np.zeros(m.n)
         given[idx[willing]] = asked[idx[willing]]
         inc.assist_rate, inc.assist_given_rate = asked, given
@@ -165,6 +164,14 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
                               inc.origin, inc, asked[j] * per_day if ok else 0.0)
 
 
+def willing_to_assist(m: RiskModel, cities: np.ndarray, draws: np.ndarray,
+                      origin: int) -> np.ndarray:
+    """City.will_assist (sim.agents) for every city in `cities` (with its draw in `draws`)
+    at once."""
+    return ((draws < m.cooperation[cities])
+            & (m.trust[cities, origin] >= m.p["trust.assist_threshold"]))
+
+
 def duties_of(inc: Incident) -> tuple[dict[int, bool], dict[int, float]]:
     """The duties an incident created, kept or not, and what each cost its city: the
     origin's duty to the region (its sacrifice against its selfish choice) and every
@@ -174,8 +181,9 @@ def duties_of(inc: Incident) -> tuple[dict[int, bool], dict[int, float]]:
     if inc.origin_duty:
         duties[inc.origin] = inc.origin_coop
         costs[inc.origin] = inc.origin_duty_cost
-    for j in np.flatnonzero(inc.assist_asked > 0):
-        duties[int(j)] = bool(inc.assist_given[j] > 0)
-        costs[int(j)] = float(inc.assist_asked[j])
+    asked = np.flatnonzero(inc.assist_asked > 0)
+    cities = asked.tolist()
+    duties.update(zip(cities, (inc.assist_given[asked] > 0).tolist(), strict=True))
+    costs.update(zip(cities, inc.assist_asked[asked].tolist(), strict=True))
     return duties, costs
 

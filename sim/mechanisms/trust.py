@@ -61,7 +61,34 @@ def observe_promises(m: RiskModel, inc: Incident, duties: dict[int, bool]) -> No
     else:
         update_trust(m, np.flatnonzero(~inc.told), inc.origin, origin_kept, inc)
         update_trust(m, np.flatnonzero(inc.told), inc.origin, duty_kept, inc)
-    for j, kept in duties.items():
-        if j != inc.origin:
-            update_trust(m, np.array([inc.origin]), j, kept, inc)
+    others = [(j, kept) for j, kept in duties.items() if j != inc.origin]
+    if others:
+        targets, kept = zip(*others, strict=True)
+        update_trust_in(m, inc.origin, np.array(targets, dtype=np.int64),
+                        np.array(kept, dtype=bool), inc)
+
+
+def update_trust_in(m: RiskModel, observer: int, targets: np.ndarray, kept: np.ndarray,
+                    inc: Incident | None = None) -> None:
+    """update_trust by one observer of many targets at once (distinct cities, not the
+    observer), each with its own promise kept or broken: the same arithmetic per pair."""
+    p = m.p
+    m._slow_row = None
+    before = m.trust[observer, targets].copy() if m.record_events else None
+    if p["trust.model"] == "beta":
+        m.kept[observer, targets[kept]] += 1.0
+        m.broken[observer, targets[~kept]] += 1.0
+        w = p["trust.prior_weight"]
+        m.trust[observer, targets] = (
+            (m.kept[observer, targets] + p["trust.initial"] * w)
+            / (m.kept[observer, targets] + m.broken[observer, targets] + w))
+    else:
+        lam = p["trust.learning_rate"]
+        m.trust[observer, targets] = ((1.0 - lam) * m.trust[observer, targets]
+                                      + lam * kept.astype(float))
+    if before is not None:
+        change = m.trust[observer, targets] - before
+        for j, ok, d in zip(targets.tolist(), kept.tolist(), change.tolist(), strict=True):
+            events.record(m, m.t, "trust_change", j, observer, inc, d,
+                          detail=f"promise {'kept' if ok else 'broken'}, seen by 1 city")
 
