@@ -172,3 +172,29 @@ def test_a_plume_is_done_exactly_when_its_ring_is_empty():
                 plumes += 1
                 assert hz.done == (hz.source == 0.0 and not hz.buffer.any())
     assert plumes > 100
+
+
+def test_a_run_multiplies_matrices_on_one_blas_thread_whatever_the_caller_set(monkeypatch):
+    """BLAS split over threads adds in another order (at 500+ cities the last bits of the
+    epidemic's products then depend on the machine's cores), so run() holds BLAS to one
+    thread; the caller's setting comes back afterwards."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import sim.model as model_module
+
+    seen = []
+    step = model_module.RiskModel.step
+
+    def watched(self):
+        seen.append({lib["num_threads"] for lib in threadpool_info()
+                     if lib["user_api"] == "blas"})
+        return step(self)
+
+    monkeypatch.setattr(model_module.RiskModel, "step", watched)
+    with threadpool_limits(limits=2, user_api="blas"):
+        m = RiskModel("coordinated", params={"region.n_cities": 4, "time.horizon_days": 2},
+                      rng=1)
+        m.run()
+        after = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+    assert seen and all(s == {1} for s in seen if s)
+    assert after == {2} or not after
