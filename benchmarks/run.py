@@ -182,18 +182,19 @@ def measure_engine(runs: int, workers: int, series: bool = True, grid: bool = Fa
 
 
 def measure_sweep_charts(runs: int, workers: int, keep: str | None = None) -> dict:
-    """A sweep of `runs` quick-start runs with its tables, charts (English) and report, as
-    run.py writes them: the parent draws the charts, so its peak RSS shows whether reading the
-    results grows with the number of runs. With `keep`, the results stay in that folder."""
-    from sim import run_study
+    """A sweep of `runs` quick-start runs on `workers` workers, then its tables, charts
+    (English) and report drawn in the parent itself (run.py would hand the charts to the
+    workers), so that the parent's peak RSS shows whether reading the results grows with the
+    number of runs. With `keep`, the results stay in that folder."""
+    from sim import run_study, study
     from sim.scenario import load
 
     sc = load(QUICKSTART, replications=runs // 8)
     out = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="kuayu-bench-"))
     try:
         start = time.perf_counter()
-        res = run_study(sc, out=out / sc.name, workers=workers, charts=True, langs=("en",),
-                        quiet=True)
+        res = run_study(sc, out=out / sc.name, workers=workers, charts=False, quiet=True)
+        study._finalise(res, charts=True, langs=("en",), workers=1)
         wall = time.perf_counter() - start
         assert len(res.runs) == sc.n_runs
         simulating = sum(session["seconds"] for session in res.manifest["sessions"])
@@ -619,7 +620,7 @@ def main() -> int:
         whole = fresh("series_whole", folder=str(keep / "quickstart"))
     finally:
         shutil.rmtree(keep, ignore_errors=True)
-    label = "quick-start sweep with tables, charts and report, 2 workers"
+    label = "quick-start sweep on 2 workers, then tables, charts and report in the parent"
     rep.add(f"{label}: parent peak RSS, {n:,} / {big:,} runs",
             f"{few['parent_mb']:,.0f} / {many['parent_mb']:,.0f} MB")
     growth = many["parent_mb"] - few["parent_mb"]
