@@ -21,26 +21,32 @@ def update_trust(m: RiskModel, observers: np.ndarray, target: int, kept: bool,
                  inc: Incident | None = None) -> None:
     """9. A promise of `target` kept or broken, seen by `observers` (信任机制): exponential
     smoothing, or a Beta reputation of the counts."""
-    p = m.p
     m._slow_row = None
     observers = observers[observers != target]
     before = m.trust[observers, target].copy() if m.record_events else None
-    if p["trust.model"] == "beta":
-        (m.kept if kept else m.broken)[observers, target] += 1.0
-        w = p["trust.prior_weight"]
-        m.trust[observers, target] = (
-            (m.kept[observers, target] + p["trust.initial"] * w)
-            / (m.kept[observers, target] + m.broken[observers, target] + w))
-    else:
-        lam = p["trust.learning_rate"]
-        m.trust[observers, target] = ((1.0 - lam) * m.trust[observers, target]
-                                         + lam * float(kept))
+    _revise(m, observers, target, np.full(observers.size, bool(kept)))
     if before is not None and observers.size:
         change = float((m.trust[observers, target] - before).mean())
         events.record(m, m.t, "trust_change", target,
                       int(observers[0]) if observers.size == 1 else None, inc, change,
                       detail=f"promise {'kept' if kept else 'broken'}, seen by "
                              f"{observers.size} {'city' if observers.size == 1 else 'cities'}")
+
+
+def _revise(m: RiskModel, rows, cols, kept: np.ndarray) -> None:
+    """Trust of rows in cols (distinct pairs, one side a single city) after a promise kept or
+    broken per pair: exponential smoothing, or a Beta reputation of the counts."""
+    p = m.p
+    if p["trust.model"] == "beta":
+        rows_, cols_ = np.broadcast_arrays(rows, cols)
+        m.kept[rows_[kept], cols_[kept]] += 1.0
+        m.broken[rows_[~kept], cols_[~kept]] += 1.0
+        w = p["trust.prior_weight"]
+        m.trust[rows, cols] = ((m.kept[rows, cols] + p["trust.initial"] * w)
+                               / (m.kept[rows, cols] + m.broken[rows, cols] + w))
+    else:
+        lam = p["trust.learning_rate"]
+        m.trust[rows, cols] = (1.0 - lam) * m.trust[rows, cols] + lam * kept.astype(float)
 
 
 def mean_trust(m: RiskModel) -> float:
@@ -72,20 +78,9 @@ def update_trust_in(m: RiskModel, observer: int, targets: np.ndarray, kept: np.n
                     inc: Incident | None = None) -> None:
     """update_trust by one observer of many targets at once (distinct cities, not the
     observer), each with its own promise kept or broken: the same arithmetic per pair."""
-    p = m.p
     m._slow_row = None
     before = m.trust[observer, targets].copy() if m.record_events else None
-    if p["trust.model"] == "beta":
-        m.kept[observer, targets[kept]] += 1.0
-        m.broken[observer, targets[~kept]] += 1.0
-        w = p["trust.prior_weight"]
-        m.trust[observer, targets] = (
-            (m.kept[observer, targets] + p["trust.initial"] * w)
-            / (m.kept[observer, targets] + m.broken[observer, targets] + w))
-    else:
-        lam = p["trust.learning_rate"]
-        m.trust[observer, targets] = ((1.0 - lam) * m.trust[observer, targets]
-                                      + lam * kept.astype(float))
+    _revise(m, observer, targets, kept)
     if before is not None:
         change = m.trust[observer, targets] - before
         for j, ok, d in zip(targets.tolist(), kept.tolist(), change.tolist(), strict=True):
