@@ -129,7 +129,7 @@ class City(mesa.Agent):
         threshold = m.p["trust.partner_threshold"]
         holds = m.partners[i] & (m.trust[i] >= threshold) & (m.trust[:, i] >= threshold)
         incident.told = holds if incident.told is None else incident.told | holds
-        m.warn_cities(incident, at, only=np.flatnonzero(holds), by=i, how="partners")
+        m.warn_cities(incident, at, only=holds.nonzero()[0], by=i, how="partners")
 
     def receive_warning(self, incident: Incident, step: int, by: int | str | None = None,
                         how: str = "") -> None:
@@ -171,11 +171,11 @@ class CoordinatingBody(mesa.Agent):
         if m.in_platform.all():
             m.warn_cities(incident, at, by="body", how="platform")
         else:
-            m.warn_cities(incident, at, only=np.flatnonzero(m.in_platform), by="body",
+            m.warn_cities(incident, at, only=m.in_platform.nonzero()[0], by="body",
                           how="platform")
             m.warn_cities(incident, report_step + m.hours_to_steps(
                 m.p["participation.outside_relay_hours"]),
-                only=np.flatnonzero(~m.in_platform), by="centre",
+                only=(~m.in_platform).nonzero()[0], by="centre",
                 how="hierarchy (outside the platform)")
         m.dispatch_reserve(incident, report_step, self.speed())
 

@@ -285,6 +285,7 @@ class RiskModel(mesa.Model):
         # Incidents: the whole schedule is drawn now (common random numbers).
         self.pending = schedule(p, region, self.n_steps, self.step_hours, self.hazard_rng)
         self.pending.reverse()  # pop() from the end gives the earliest
+        self._next_start = 0  # no event starts before this step (start_incidents)
         self.incidents: list[Incident] = []
         self._live: list[Incident] = []  # the live incidents, in the order they started
 
@@ -301,6 +302,7 @@ class RiskModel(mesa.Model):
         self._loss_step = 0.0
         self._partners: np.ndarray | None = None
         self._slow_row: tuple | None = None  # cached series values; None = recompute
+        self._quiet_row: tuple = ()  # a quiet step's series row, made with _slow_row
 
     # --- helpers -------------------------------------------------------------------------
     def hours_to_steps(self, hours: float) -> int:
@@ -391,6 +393,8 @@ class RiskModel(mesa.Model):
 
     def start_incidents(self, t: int) -> None:
         """1a. New events start (scripted, or drawn from rates)."""
+        if t < self._next_start:
+            return
         while self.pending and self.pending[-1].start_step <= t:
             spec = self.pending.pop()
             cls = KINDS[spec.kind]
@@ -414,6 +418,7 @@ class RiskModel(mesa.Model):
             if self.record_events:
                 events.record(self, t, "started", spec.origin, inc=inc, amount=spec.magnitude,
                               detail=spec.kind)
+        self._next_start = self.pending[-1].start_step if self.pending else self.n_steps
 
     def move_hazard(self, inc: Incident) -> None:
         """1b. The hazard evolves locally and travels along its channel."""
@@ -427,16 +432,36 @@ class RiskModel(mesa.Model):
         """7. Losses: exposure x vulnerability x damage(intensity), less local protection.
 
         Damage shares of overlapping incidents add up to at most a city's whole output."""
+        if len(live) == 1:  # the common case, in the same arithmetic (0.0 + x is x + 0.0)
+            inc = live[0]
+            share = self._damage_share(inc, t)
+            loss = share * (self.loss_rate / np.maximum(share, 1.0)) + inc.hazard.extra_loss
+            inc.loss += loss
+            self.intensity = inc.hazard.intensity + 0.0
+            city_loss = loss + 0.0
+        else:
+            city_loss = self._overlapping_losses(live, t)
+        self._city_loss = city_loss
+        self.last_hit[city_loss > 0] = t
+        self._loss_step = float(city_loss.sum())
+
+    def _damage_share(self, inc: Incident, t: int) -> np.ndarray:
+        """The share of each city's output the incident's hazard destroys this step."""
+        share = inc.hazard.damage() * inc.vulnerability
+        ready = _by(inc.ready, t)
+        if np.count_nonzero(ready):
+            share = share * np.where(ready, self._unprotected, 1.0)
+        if inc.teams.size and t >= inc.teams_step:
+            share[inc.teams] *= 1.0 - self.p["reserve.protection"]
+        return share
+
+    def _overlapping_losses(self, live: list[Incident], t: int) -> np.ndarray:
+        """count_losses with several incidents live: their shares are summed and scaled."""
         shares = []
         total = np.zeros(self.n)
         intensity = np.zeros(self.n)
         for inc in live:
-            ready = _by(inc.ready, t)
-            share = inc.hazard.damage() * inc.vulnerability
-            if ready.any():
-                share = share * np.where(ready, self._unprotected, 1.0)
-            if inc.teams.size and t >= inc.teams_step:
-                share[inc.teams] *= 1.0 - self.p["reserve.protection"]
+            share = self._damage_share(inc, t)
             shares.append(share)
             total += share
             intensity += inc.hazard.intensity
@@ -447,9 +472,7 @@ class RiskModel(mesa.Model):
             loss = share * scale + inc.hazard.extra_loss
             inc.loss += loss
             city_loss += loss
-        self._city_loss = city_loss
-        self.last_hit[city_loss > 0] = t
-        self._loss_step = float(city_loss.sum())
+        return city_loss
 
     def close_incident(self, inc: Incident) -> None:
         """9, 11, 12. When an incident ends: the last of its control is paid; duties kept or
@@ -482,6 +505,13 @@ class RiskModel(mesa.Model):
 
     def _series_row(self, t: int, live: list[Incident]) -> tuple:
         """Cities warned of / reached by at least one live incident (each city counted once)."""
+        if self._slow_row is None:  # trust, cooperation and money change only now and then
+            self._slow_row = (self.mean_trust(), float(self.cooperation.mean()),
+                              float(self.fund_out.sum()))
+            self._quiet_row = (0.0, 0.0, 0, 0, 0, *self._slow_row)
+        if not live:  # a quiet step: nothing but the slow values
+            self._loss_step = 0.0
+            return self._quiet_row
         warned = reached = 0
         if len(live) == 1:
             inc = live[0]
@@ -494,11 +524,8 @@ class RiskModel(mesa.Model):
                 w |= _by(inc.informed, t)
                 r |= inc.arrival >= 0
             warned, reached = int(np.count_nonzero(w)), int(np.count_nonzero(r))
-        if self._slow_row is None:  # trust, cooperation and money change only now and then
-            self._slow_row = (self.mean_trust(), float(self.cooperation.mean()),
-                              float(self.fund_out.sum()))
-        row = (float(self.intensity.sum()) if live else 0.0, self._loss_step if live else 0.0,
-               warned, reached, len(live), *self._slow_row)
+        row = (float(self.intensity.sum()), self._loss_step, warned, reached, len(live),
+               *self._slow_row)
         self._loss_step = 0.0
         return row
 

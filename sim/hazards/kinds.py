@@ -626,7 +626,7 @@ class Epidemic(Hazard):
         s0 = np.divide(seir.S, pop, out=np.zeros(n), where=pop > 0)
         i0 = np.divide(seir.E + seir.I, pop, out=np.zeros(n), where=pop > 0)
         infections = np.empty((k, n))
-        here = np.flatnonzero(self._arrived)
+        here = self._arrived.nonzero()[0]
         if here.size:  # the arrived cities but the origin, then the origin at every effort
             others = here[here != o]
             m = others.size
@@ -637,7 +637,7 @@ class Epidemic(Hazard):
             infections[:, others] = (np.maximum(0.0, s0[others] - left[:m]) * pop[others])[None, :]
             if mine:
                 infections[:, o] = np.maximum(0.0, s0[o] - left[m:]) * pop[o]
-        later = np.flatnonzero(~self._arrived)
+        later = (~self._arrived).nonzero()[0]
         if later.size:
             # What depends on R alone is worked out per city, then for the origin per effort;
             # the travellers depend on the effort only through the travel cut, so when that

@@ -151,7 +151,7 @@ def set_effort(m: RiskModel, inc: Incident, effort: float, spared: np.ndarray, w
     share = m.p["responsibility.assist_share"]
     if share > 0 and others.sum() > 0:
         asked = inc.cost_rate * (1.0 - inc.central_share) * share * others / others.sum()
-        idx = np.flatnonzero(asked)
+        idx = asked.nonzero()[0]
         willing = willing_to_assist(m, idx, inc.u_coop[idx], inc.origin)
         given = np.zeros(m.n)
         given[idx[willing]] = asked[idx[willing]]
@@ -181,7 +181,7 @@ def duties_of(inc: Incident) -> tuple[dict[int, bool], dict[int, float]]:
     if inc.origin_duty:
         duties[inc.origin] = inc.origin_coop
         costs[inc.origin] = inc.origin_duty_cost
-    asked = np.flatnonzero(inc.assist_asked > 0)
+    asked = (inc.assist_asked > 0).nonzero()[0]
     cities = asked.tolist()
     duties.update(zip(cities, (inc.assist_given[asked] > 0).tolist(), strict=True))
     costs.update(zip(cities, inc.assist_asked[asked].tolist(), strict=True))

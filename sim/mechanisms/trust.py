@@ -65,8 +65,8 @@ def observe_promises(m: RiskModel, inc: Incident, duties: dict[int, bool]) -> No
     if inc.told is None or origin_kept == duty_kept:
         update_trust(m, np.arange(m.n), inc.origin, origin_kept, inc)
     else:
-        update_trust(m, np.flatnonzero(~inc.told), inc.origin, origin_kept, inc)
-        update_trust(m, np.flatnonzero(inc.told), inc.origin, duty_kept, inc)
+        update_trust(m, (~inc.told).nonzero()[0], inc.origin, origin_kept, inc)
+        update_trust(m, inc.told.nonzero()[0], inc.origin, duty_kept, inc)
     others = [(j, kept) for j, kept in duties.items() if j != inc.origin]
     if others:
         targets, kept = zip(*others, strict=True)
