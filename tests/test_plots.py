@@ -508,3 +508,21 @@ def test_every_option_a_scenario_may_set_is_an_argument_of_its_chart():
     assert set(functions) == set(CHART_OPTIONS) == set(plots.CHART_NAMES)
     for chart, options in CHART_OPTIONS.items():
         assert set(options) <= set(inspect.signature(functions[chart]).parameters), chart
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_png_and_pdf_are_cropped_to_the_same_box_and_laid_out_alike(tmp_path, lang):
+    """save() lays a chart out once and crops every format to that box: the PDF's page is
+    the PNG's size, and text that reaches past the axes (a note below) is inside both."""
+    with plt.rc_context(plots.rc(lang)):
+        fig, ax = plt.subplots(figsize=(plots.DOUBLE, 2.5), layout="constrained")
+        ax.plot(np.arange(10))
+        ax.set_title("属地管理" if lang == "zh" else "Territorial")
+        plots.note(fig, "a note under the chart, " * 8)
+    png, pdf = plots.save(fig, tmp_path, "box", lang)
+    with Image.open(png) as image:
+        width, height = (x * 72 / 300 for x in image.size)
+    box = [float(x) for x in re.search(rb"/MediaBox \[([^\]]*)\]", pdf.read_bytes())
+           .group(1).split()]
+    assert abs(box[2] - width) < 0.5 and abs(box[3] - height) < 0.5
+    assert height > 2.5 * 72  # the note below the figure is inside the box
