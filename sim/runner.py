@@ -668,7 +668,8 @@ def open_folder(out_dir: Path) -> None:
 
 def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Executor | None = None,
             shard: tuple[int, int] | None = None, overwrite: bool = False,
-            quiet: bool = False, command: Iterable[str] = ()) -> dict[str, Any]:
+            quiet: bool = False, command: Iterable[str] = (),
+            pool: ProcessPoolExecutor | None = None) -> dict[str, Any]:
     """Run every missing chunk of the plan (or of one shard) and write the manifest.
 
     Returns the manifest. Raises StudyConflict for a folder holding another scenario (or
@@ -676,15 +677,18 @@ def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Execu
     links inside, and WorkerLost when a worker process dies; lets KeyboardInterrupt through.
     In every case the finished chunks are safely on disk and the manifest says how far the
     run got. Damaged chunks (truncated, changed, unfinished) are removed and computed again.
+    `pool` (process_pool) is used for `workers` > 1 instead of a pool of its own, so that
+    the caller can draw the charts on the same worker processes.
     """
     out_dir = Path(out_dir)
     open_folder(out_dir)
     with study_lock(out_dir, shard):
         return _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet,
-                        command)
+                        command, pool)
 
 
-def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, command):
+def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, command,
+             pool=None):
     prepare(scenario, out_dir, overwrite, shard)
     plan = scenario.fingerprint()
     n_runs = scenario.n_runs
@@ -728,8 +732,9 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
     status, lost = "partial", None
     try:
         if executor is None and workers > 1 and len(todo) > 1:
-            with process_pool(min(workers, len(todo))) as pool:
-                _drain(pool, tasks, _window(pool, workers), progress)
+            with (contextlib.nullcontext(pool) if pool is not None
+                  else process_pool(min(workers, len(todo)))) as processes:
+                _drain(processes, tasks, _window(processes, workers), progress)
         elif executor is None:
             for args in tasks:
                 progress.advance(run_chunk(*args)[1])

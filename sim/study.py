@@ -10,6 +10,7 @@ The command line is a thin layer over these two functions.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 from concurrent.futures import Executor
@@ -129,8 +130,7 @@ class Results:
         """A per-run table ("series", "accounts" or "trust") as the charts read it: one chunk
         file at a time, only the columns asked for (so a study of any size is drawn in flat
         memory); None if not recorded."""
-        files = self._files({"series": runner.SERIES_DIR, "accounts": runner.ACCOUNTS_DIR,
-                             "trust": runner.TRUST_DIR}[table])
+        files = self._files(_TABLES[table])
         if not files:
             return None
         always = ["run_id", "step", "hour"] if table == "series" else ["run_id"]
@@ -214,15 +214,12 @@ class Results:
         if table == "regions":
             return any((self.path / runner.ACCOUNTS_DIR / f"regions-{i:06d}.json").is_file()
                        for i in sorted(self._scan.good))
-        sub = {"series": runner.SERIES_DIR, "accounts": runner.ACCOUNTS_DIR,
-               "trust": runner.TRUST_DIR}[table]
-        return bool(self._files(sub))
+        return bool(self._files(_TABLES[table]))
 
     def columns(self, table: str, names: list[str]) -> pd.DataFrame | None:
         """Only the columns `names` (those it has) of a per-run table ("runs", "accounts",
         "trust"), read from every verified chunk; None if the folder does not hold it."""
-        files = self._files({"runs": runner.RUNS_DIR, "accounts": runner.ACCOUNTS_DIR,
-                             "trust": runner.TRUST_DIR}[table])
+        files = self._files(_TABLES[table])
         if not files:
             return None
         have = set(pq.read_schema(files[0]).names)
@@ -319,6 +316,11 @@ class Results:
         return analysis.headline(diffs, outcome, lang, labels)
 
 
+# The per-run tables of a results folder and the folder of each one's chunks.
+_TABLES = {"runs": runner.RUNS_DIR, "series": runner.SERIES_DIR,
+           "accounts": runner.ACCOUNTS_DIR, "trust": runner.TRUST_DIR}
+
+
 def _show_inline(pngs: list[Path]) -> None:
     """In a Jupyter notebook, show the PNGs just drawn below the cell (nothing elsewhere)."""
     try:
@@ -364,7 +366,7 @@ _SLOW_FIRST = ("incident_map", "region_map", "trust", "burden", "timeseries",
 
 
 def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
-              workers: int = 1) -> Results:
+              workers: int = 1, pool=None) -> Results:
     safeio.refuse_links(results.path)  # tables, charts and reports never leave the folder
     results.write_tables()
     from sim import uncertainty  # uncertainty.csv: a study with an `uncertain:` block
@@ -378,10 +380,11 @@ def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
         if workers > 1 and len(tasks) > 1:  # one chart per task: the same files
             tasks.sort(key=lambda t: _SLOW_FIRST.index(t[0]) if t[0] in _SLOW_FIRST
                        else len(_SLOW_FIRST))
-            with runner.process_pool(min(workers, len(tasks))) as pool:
-                list(pool.map(_draw, *zip(*[(str(results.path), name, lang,
-                                             options.get(name, {})) for name, lang in tasks],
-                                          strict=True)))
+            with (contextlib.nullcontext(pool) if pool is not None
+                  else runner.process_pool(min(workers, len(tasks)))) as processes:
+                list(processes.map(_draw, *zip(*[(str(results.path), name, lang,
+                                                  options.get(name, {}))
+                                                 for name, lang in tasks], strict=True)))
         else:
             for name, lang in tasks:
                 plots.draw_one(results, name, lang, options=options.get(name, {}))
@@ -414,22 +417,26 @@ def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario, overrides, replications, seed, confirm_large)
     out_dir = Path(out) if out is not None else DEFAULT_ROOT / scenario.name
-    try:
-        manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
-                                  shard=shard, overwrite=overwrite, quiet=quiet,
-                                  command=command)
-    except runner.StudyConflict as exc:
-        if command:  # the command line speaks in flags
-            raise
-        raise runner.StudyConflict(api_words(str(exc))) from None
-    results = Results(out_dir)
-    results.nothing_to_run = bool(manifest.get("nothing_to_run"))
-    if results.nothing_to_run and not manifest.get("restyled") and \
-            _finished(results, charts, langs):
-        return results  # a finished study run again: nothing to run, nothing to redraw
-    _write_resolved(out_dir, scenario.resolved())
-    if manifest["status"] == "complete":
-        _finalise(results, charts, langs, workers if executor is None else 1)
+    # One pool of worker processes runs the models and then draws the charts: each worker
+    # starts (and imports numpy, pandas, Mesa) once. Processes start only when used.
+    shared = executor is None and workers > 1
+    with runner.process_pool(workers) if shared else contextlib.nullcontext() as pool:
+        try:
+            manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
+                                      shard=shard, overwrite=overwrite, quiet=quiet,
+                                      command=command, pool=pool)
+        except runner.StudyConflict as exc:
+            if command:  # the command line speaks in flags
+                raise
+            raise runner.StudyConflict(api_words(str(exc))) from None
+        results = Results(out_dir)
+        results.nothing_to_run = bool(manifest.get("nothing_to_run"))
+        if results.nothing_to_run and not manifest.get("restyled") and \
+                _finished(results, charts, langs):
+            return results  # a finished study run again: nothing to run, nothing to redraw
+        _write_resolved(out_dir, scenario.resolved())
+        if manifest["status"] == "complete":
+            _finalise(results, charts, langs, workers if executor is None else 1, pool)
     return results
 
 
