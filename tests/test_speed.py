@@ -198,3 +198,20 @@ def test_a_run_multiplies_matrices_on_one_blas_thread_whatever_the_caller_set(mo
         after = {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
     assert seen and all(s == {1} for s in seen if s)
     assert after == {2} or not after
+
+
+def test_the_batching_ceiling_benchmark_steps_the_models_own_accident():
+    """benchmarks/batching.py times a stacked copy of the accident hazard against the model's
+    own objects: its numbers must stay the model's, or its ceiling says nothing."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "batching.py"
+    spec = importlib.util.spec_from_file_location("kuayu_batching_benchmark", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    model, world = bench._world()
+    controls = np.array([0.0, 0.2, 0.55, 1.0])
+    for alone, together in zip(bench.one_at_a_time(model, world, controls, 60),
+                               bench.stacked(model, world, controls, 60), strict=True):
+        np.testing.assert_allclose(together, alone, rtol=1e-12, atol=0.0)
