@@ -74,8 +74,12 @@ class _Folded:
         self.lo, self.hi = np.zeros((0, k)), np.zeros((0, k))
 
     def add(self, keys: list[np.ndarray], values: np.ndarray, extremes: bool = False) -> None:
-        codes, uniques = zip(*(pd.factorize(key, use_na_sentinel=False) for key in keys),
-                             strict=True)
+        known = np.logical_and.reduce([pd.notna(key) for key in keys])
+        if not known.all():  # a row without its group is left out, as pandas' groupby does
+            keys, values = [key[known] for key in keys], values[known]
+        if not len(values):
+            return
+        codes, uniques = zip(*(pd.factorize(key) for key in keys), strict=True)
         combined = np.zeros(len(values), dtype=np.int64)
         for code, found in zip(codes, uniques, strict=True):
             combined = combined * len(found) + code

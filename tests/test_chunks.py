@@ -73,3 +73,12 @@ def test_mean_matrices_are_the_mean_of_each_runs_matrix(per_chunk):
                         "truster", "trusted", "trust")
     np.testing.assert_allclose(got["a"][0], (mats[0] + mats[2] + mats[4]) / 3, rtol=1e-15)
     assert got["a"][1:] == (3, 0) and got["b"][1:] == (3, 1)
+
+
+def test_rows_without_a_group_are_left_out_as_pandas_does():
+    frame, sel = _accounts()
+    frame["zone"] = np.where(frame["city"] == 1, None, np.where(frame["city"] < 3, "n", "s"))
+    got = group_means(_chunked(frame, 5), sel, ["zone"], ["loss"])
+    want = frame.groupby("zone")[["loss"]].mean()
+    assert list(got.index) == ["n", "s"]
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), rtol=1e-13)
