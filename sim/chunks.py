@@ -176,7 +176,7 @@ def mean_matrices(table: Chunks, groups: dict[str, list[int]], row: str, col: st
                 broken.add(g)
                 continue
             m = v[a:b].reshape(n, n)
-            sums[g] = m if g not in sums else sums[g] + m
+            sums[g] = m.copy() if g not in sums else sums[g] + m  # no view into the chunk
             count[g] = count.get(g, 0) + 1
             first[g] = min(first.get(g, int(run_id)), int(run_id))
     return {g: (sums[g] / count[g], count[g], first[g]) for g in groups

@@ -325,7 +325,9 @@ def rc(lang: str) -> dict:
                  "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.25,
                  "grid.linewidth": 0.5, "lines.linewidth": 1.4, "savefig.bbox": "tight",
                  "savefig.pad_inches": 0.03, "savefig.dpi": 300, "figure.dpi": 100,
-                 "legend.frameon": False})
+                 "legend.frameon": False,
+                 # each chart chooses its layout; save() freezes it (no engine after that)
+                 "figure.autolayout": False, "figure.constrained_layout.use": False})
     return base
 
 
@@ -1208,7 +1210,8 @@ def save(fig, folder: Path, name: str, lang: str = "en",
         # Matplotlib would lay the figure out (constrained layout) and find its tight box
         # in a draw of its own before every format, and lay it out again in each: here the
         # layout is done once at the PNG's resolution and then frozen, and every format
-        # is cropped to the same box (a quarter of the drawing time of a chart).
+        # is cropped to the same box (a tenth of the flagship's chart time). rc() keeps a
+        # user's automatic layout settings from putting an engine back.
         with plt.rc_context({"figure.dpi": plt.rcParams["savefig.dpi"]}):
             fig.set_dpi(plt.rcParams["savefig.dpi"])
             fig.draw_without_rendering()

@@ -541,14 +541,24 @@ def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
                                initargs=(os.getpid(),),
                                mp_context=multiprocessing.get_context("spawn"))
     try:
+        with borrowed(pool):
+            yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def borrowed(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
+    """A process_pool lent for one piece of work (the runs, then the charts): if that work is
+    interrupted or fails, the pool's processes are stopped at once, before the caller writes
+    its manifest or releases its lock, as with a pool of its own; the lender shuts it down."""
+    try:
         yield pool
     except BaseException:
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             with contextlib.suppress(Exception):
                 proc.terminate()
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -732,7 +742,7 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
     status, lost = "partial", None
     try:
         if executor is None and workers > 1 and len(todo) > 1:
-            with (contextlib.nullcontext(pool) if pool is not None
+            with (borrowed(pool) if pool is not None
                   else process_pool(min(workers, len(todo)))) as processes:
                 _drain(processes, tasks, _window(processes, workers), progress)
         elif executor is None:

@@ -526,3 +526,23 @@ def test_png_and_pdf_are_cropped_to_the_same_box_and_laid_out_alike(tmp_path, la
            .group(1).split()]
     assert abs(box[2] - width) < 0.5 and abs(box[3] - height) < 0.5
     assert height > 2.5 * 72  # the note below the figure is inside the box
+
+
+def test_a_users_automatic_layout_setting_does_not_change_a_saved_chart(tmp_path):
+    """save() freezes the chart's own layout; a matplotlibrc with figure.autolayout (or
+    constrained_layout.use) must not put another layout engine back before the formats are
+    written (it clipped titles and moved legends over the axes)."""
+    def draw(folder):
+        with plt.rc_context(plots.rc("en")):
+            fig, ax = plt.subplots(figsize=(plots.DOUBLE, 2.5), layout="constrained")
+            ax.plot(np.arange(10), label="a line")
+            ax.set_title("Territorial")
+            fig.legend(loc="outside upper center")
+            plots.note(fig, "a note under the chart, " * 8)
+        return plots.save(fig, folder, "auto", "en")[0]
+
+    plain = np.asarray(Image.open(draw(tmp_path / "plain")))
+    for key in ("figure.autolayout", "figure.constrained_layout.use"):
+        with plt.rc_context({key: True}):
+            other = np.asarray(Image.open(draw(tmp_path / key)))
+        assert other.shape == plain.shape and (other == plain).all(), key

@@ -157,3 +157,23 @@ def test_regions_too_large_keep_no_trust_matrix(tmp_path, monkeypatch):
     res = run_study(SMALL, out=tmp_path / "big", charts=False)
     assert res.trust is None
     assert res.accounts is not None
+
+
+def test_a_lent_pool_stops_its_workers_as_soon_as_the_work_fails():
+    """run_study lends one pool to the runs and then to the charts (runner.borrowed): when the
+    runs fail or are interrupted, the workers must stop at once, before the manifest is
+    written and the study's lock released, as with a pool of the runs' own."""
+    import time
+
+    with runner.process_pool(1) as pool:
+        pool.submit(time.sleep, 60)
+        deadline = time.monotonic() + 60
+        while not pool._processes and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = list(pool._processes.values())
+        assert workers
+        with pytest.raises(RuntimeError), runner.borrowed(pool):
+            raise RuntimeError("a chunk failed")
+        for proc in workers:
+            proc.join(10)
+            assert not proc.is_alive()  # stopped before the pool itself is shut down
