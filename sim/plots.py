@@ -1212,12 +1212,10 @@ def save(fig, folder: Path, name: str, lang: str = "en",
         # layout is done once at the PNG's resolution and then frozen, and every format
         # is cropped to the same box (a tenth of the flagship's chart time). rc() keeps a
         # user's automatic layout settings from putting an engine back.
-        with plt.rc_context({"figure.dpi": plt.rcParams["savefig.dpi"]}):
-            fig.set_dpi(plt.rcParams["savefig.dpi"])
-            fig.draw_without_rendering()
-            box = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
-        if fig.get_layout_engine() is not None:
-            fig.set_layout_engine(None)
+        fig.set_dpi(plt.rcParams["savefig.dpi"])
+        fig.draw_without_rendering()
+        box = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+        fig.set_layout_engine(None)
         for path, fmt in zip(paths, formats, strict=True):
             fig.savefig(path, metadata=_metadata(fmt), bbox_inches=box)
     plt.close(fig)

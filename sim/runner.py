@@ -561,6 +561,11 @@ def borrowed(pool: ProcessPoolExecutor) -> Iterator[ProcessPoolExecutor]:
         raise
 
 
+def lent_or_own(pool: ProcessPoolExecutor | None, workers: int):
+    """The caller's pool, borrowed, or else a process_pool of `workers` of its own."""
+    return borrowed(pool) if pool is not None else process_pool(workers)
+
+
 @contextlib.contextmanager
 def _sigint_ignored() -> Iterator[None]:
     """Processes started inside never see Ctrl-C (SIGINT is blocked in the threads that start
@@ -742,8 +747,7 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
     status, lost = "partial", None
     try:
         if executor is None and workers > 1 and len(todo) > 1:
-            with (borrowed(pool) if pool is not None
-                  else process_pool(min(workers, len(todo)))) as processes:
+            with lent_or_own(pool, min(workers, len(todo))) as processes:
                 _drain(processes, tasks, _window(processes, workers), progress)
         elif executor is None:
             for args in tasks:

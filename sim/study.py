@@ -380,8 +380,7 @@ def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
         if workers > 1 and len(tasks) > 1:  # one chart per task: the same files
             tasks.sort(key=lambda t: _SLOW_FIRST.index(t[0]) if t[0] in _SLOW_FIRST
                        else len(_SLOW_FIRST))
-            with (runner.borrowed(pool) if pool is not None
-                  else runner.process_pool(min(workers, len(tasks)))) as processes:
+            with runner.lent_or_own(pool, min(workers, len(tasks))) as processes:
                 list(processes.map(_draw, *zip(*[(str(results.path), name, lang,
                                                   options.get(name, {}))
                                                  for name, lang in tasks], strict=True)))

@@ -83,9 +83,8 @@ def sense(m: RiskModel, inc: Incident, t: int) -> None:
     """2. Sensing: the origin detects by monitoring; other cities see the hazard arrive."""
     hz = inc.hazard
     arrived = hz.arrived()
-    fresh = arrived & (inc.arrival == NEVER)
-    if np.count_nonzero(fresh):
-        new = fresh.nonzero()[0]
+    new = (arrived & (inc.arrival == NEVER)).nonzero()[0]
+    if new.size:
         inc.arrival[new] = t
         if m.record_events:
             for j in new.tolist():
@@ -97,9 +96,9 @@ def sense(m: RiskModel, inc: Incident, t: int) -> None:
             inc.vulnerability[new] = 1.0 - warning_reduction(m, lead)
     noticed = arrived if type(hz).noticed is Hazard.noticed else hz.noticed()
     # not informed by step t: NEVER (-1) or later than t, i.e. above t read as unsigned
-    seen = noticed & (inc.informed.view(np.uint64) > t)
-    if np.count_nonzero(seen):  # seeing it arrive is a warning too
-        receive_warnings(m, inc, seen.nonzero()[0], t, None, "saw it arrive")
+    seen = (noticed & (inc.informed.view(np.uint64) > t)).nonzero()[0]
+    if seen.size:  # seeing it arrive is a warning too
+        receive_warnings(m, inc, seen, t, None, "saw it arrive")
     if inc.detectable_since == NEVER and hz.detectable():
         inc.detectable_since = t
     if inc.detected_step == NEVER and inc.detectable_since != NEVER and \
