@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder that receives <scenario name>/ (default: results), "
                           "e.g. --out /tmp/myresults")
     run.add_argument("--workers", type=int, default=None, metavar="N",
-                     help="worker processes (default: the number of cores, "
+                     help="worker processes, this one included (default: the number of cores, "
                           f"{_default_workers()} here); results are identical for any N, "
                           "e.g. --workers 2")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",

@@ -31,7 +31,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -619,7 +619,7 @@ def dask_executor(address: str | None = None, workers: int = 1) -> Iterator[Exec
         yield client.get_executor(pure=False)
 
 
-def _window(executor: Executor, workers: int) -> int:
+def window(executor: Executor, workers: int) -> int:
     """Chunks in flight: enough to keep every worker busy, few enough that the parent holds
     a bounded part of the plan however large it is."""
     if isinstance(executor, ProcessPoolExecutor):
@@ -637,20 +637,39 @@ def _worker_died(exc: BaseException) -> bool:
     return isinstance(exc, BrokenExecutor) or type(exc).__name__ == "KilledWorker"
 
 
-def _drain(executor: Executor, tasks: Iterator[tuple], window: int, progress: Progress) -> None:
-    """Submit run_chunk tasks, at most `window` at a time, until all are done."""
-    pending: set = set()
+def share(executor: Executor, fn: Callable, tasks: Iterable[tuple], window: int,
+          done: Callable[[Any], Any], local: Callable | None = None) -> None:
+    """Run fn(*task) for every task on `executor`, at most `window` in hand at a time, and
+    give each result to `done`, in the order they finish.
+
+    With `local`, this process is one of the workers: it runs local(*task) itself whenever
+    the executor has `window` tasks in hand, and at the end takes back the tasks no worker
+    has started. So every core works from the first second (a spawned worker spends about
+    a second importing numpy, pandas and Mesa; a small sweep on two workers was slower than
+    on one) and none idles while this process waits for the last tasks."""
+    pending: dict = {}  # future -> its task, oldest first
+
+    def settle(block: bool) -> None:
+        finished, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            del pending[fut]
+            done(fut.result())
+
     try:
-        for args in tasks:
-            while len(pending) >= window:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    progress.advance(fut.result()[1])
-            pending.add(executor.submit(run_chunk, *args))
+        for task in tasks:
+            if len(pending) >= window:
+                settle(block=local is None)
+            if len(pending) >= window:  # the workers have their hands full: help
+                done(local(*task))
+                continue
+            pending[executor.submit(fn, *task)] = task
         while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                progress.advance(fut.result()[1])
+            unstarted = next((fut for fut in reversed(pending) if local and fut.cancel()),
+                             None)
+            if unstarted is None:
+                settle(block=True)
+            else:
+                done(local(*pending.pop(unstarted)))
     except BaseException:
         for fut in pending:
             fut.cancel()
@@ -692,8 +711,9 @@ def execute(scenario: Scenario, out_dir: Path, workers: int = 1, executor: Execu
     links inside, and WorkerLost when a worker process dies; lets KeyboardInterrupt through.
     In every case the finished chunks are safely on disk and the manifest says how far the
     run got. Damaged chunks (truncated, changed, unfinished) are removed and computed again.
-    `pool` (process_pool) is used for `workers` > 1 instead of a pool of its own, so that
-    the caller can draw the charts on the same worker processes.
+    With `workers` > 1 this process runs chunks too, beside `workers` - 1 worker processes:
+    `pool` (a process_pool of that size) is used instead of a pool of its own, so that the
+    caller can draw the charts on the same worker processes.
     """
     out_dir = Path(out_dir)
     open_folder(out_dir)
@@ -747,13 +767,16 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
     status, lost = "partial", None
     try:
         if executor is None and workers > 1 and len(todo) > 1:
-            with lent_or_own(pool, min(workers, len(todo))) as processes:
-                _drain(processes, tasks, _window(processes, workers), progress)
+            # this process runs chunks too: workers - 1 more processes
+            with lent_or_own(pool, min(workers, len(todo)) - 1) as processes:
+                share(processes, run_chunk, tasks, window(processes, workers),
+                      lambda out: progress.advance(out[1]), local=run_chunk)
         elif executor is None:
             for args in tasks:
                 progress.advance(run_chunk(*args)[1])
         else:
-            _drain(executor, tasks, _window(executor, workers), progress)
+            share(executor, run_chunk, tasks, window(executor, workers),
+                  lambda out: progress.advance(out[1]))
     except (KeyboardInterrupt, OSError, InputChanged):
         status = "interrupted"  # Ctrl-C, the disk (full, read-only, gone), an edited input
         raise

@@ -380,10 +380,14 @@ def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
         if workers > 1 and len(tasks) > 1:  # one chart per task: the same files
             tasks.sort(key=lambda t: _SLOW_FIRST.index(t[0]) if t[0] in _SLOW_FIRST
                        else len(_SLOW_FIRST))
-            with runner.lent_or_own(pool, min(workers, len(tasks))) as processes:
-                list(processes.map(_draw, *zip(*[(str(results.path), name, lang,
-                                                  options.get(name, {}))
-                                                 for name, lang in tasks], strict=True)))
+            def here(path: str, name: str, lang: str, opts: dict) -> None:
+                plots.draw_one(results, name, lang, options=opts)
+
+            # this process draws charts too, beside workers - 1 worker processes
+            with runner.lent_or_own(pool, min(workers, len(tasks)) - 1) as processes:
+                runner.share(processes, _draw, [(str(results.path), name, lang,
+                                                 options.get(name, {})) for name, lang in tasks],
+                             runner.window(processes, workers), lambda _: None, local=here)
         else:
             for name, lang in tasks:
                 plots.draw_one(results, name, lang, options=options.get(name, {}))
@@ -416,10 +420,11 @@ def run_study(scenario: str | Path | dict | Scenario, overrides: dict[str, Any] 
     if not isinstance(scenario, Scenario):
         scenario = load(scenario, overrides, replications, seed, confirm_large)
     out_dir = Path(out) if out is not None else DEFAULT_ROOT / scenario.name
-    # One pool of worker processes runs the models and then draws the charts: each worker
-    # starts (and imports numpy, pandas, Mesa) once. Processes start only when used.
+    # This process and one pool of workers - 1 processes run the models and then draw the
+    # charts: each worker starts (and imports numpy, pandas, Mesa) once. Processes start only
+    # when used.
     shared = executor is None and workers > 1
-    with runner.process_pool(workers) if shared else contextlib.nullcontext() as pool:
+    with runner.process_pool(workers - 1) if shared else contextlib.nullcontext() as pool:
         try:
             manifest = runner.execute(scenario, out_dir, workers=workers, executor=executor,
                                       shard=shard, overwrite=overwrite, quiet=quiet,

@@ -177,3 +177,41 @@ def test_a_lent_pool_stops_its_workers_as_soon_as_the_work_fails():
         for proc in workers:
             proc.join(10)
             assert not proc.is_alive()  # stopped before the pool itself is shut down
+
+
+def test_share_works_here_while_the_workers_are_busy_and_takes_back_what_they_never_began():
+    """With `local`, the parent is one of the workers (runner.share): while the pool has its
+    hands full it runs tasks itself, and at the end it takes back the queued tasks no worker
+    has started, so no core idles; every task runs once and every result is delivered."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    gate = threading.Event()
+    pool_ran, here_ran, delivered = [], [], []
+
+    def in_pool(i):
+        gate.wait(30)  # the pool's only worker is busy with task 0 until the parent is done
+        pool_ran.append(i)
+        return i
+
+    def here(i):
+        here_ran.append(i)
+        if len(here_ran) == 9:
+            gate.set()
+        return i
+
+    with ThreadPoolExecutor(1) as pool:
+        runner.share(pool, in_pool, [(i,) for i in range(10)], 2, delivered.append,
+                     local=here)
+    assert pool_ran == [0]
+    assert here_ran == [2, 3, 4, 5, 6, 7, 8, 9, 1]  # 1 was queued, never begun: taken back
+    assert sorted(delivered) == list(range(10))
+
+
+def test_share_without_local_leaves_every_task_to_the_executor():
+    from concurrent.futures import ThreadPoolExecutor
+
+    delivered = []
+    with ThreadPoolExecutor(2) as pool:
+        runner.share(pool, lambda i: i * i, [(i,) for i in range(20)], 3, delivered.append)
+    assert sorted(delivered) == [i * i for i in range(20)]
