@@ -365,6 +365,13 @@ _SLOW_FIRST = ("incident_map", "region_map", "trust", "burden", "timeseries",
                "incident_timeline")
 
 
+def _report(path: str, lang: str) -> None:
+    """Worker task: write the report of a results folder in one language."""
+    from sim.report import write_report
+
+    write_report(_opened(path), (lang,))
+
+
 def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
               workers: int = 1, pool=None) -> Results:
     safeio.refuse_links(results.path)  # tables, charts and reports never leave the folder
@@ -372,28 +379,34 @@ def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
     from sim import uncertainty  # uncertainty.csv: a study with an `uncertain:` block
 
     uncertainty.write(results)
-    if charts:  # the report embeds the figures, so it comes with them
-        from sim import plots
+    if not charts:  # the report embeds the figures, so it comes with them
+        return results
+    from sim import plots
+    from sim.report import write_report
 
-        names, options = plots.planned(results)
-        tasks = [(name, lang) for name in names for lang in langs]
-        if workers > 1 and len(tasks) > 1:  # one chart per task: the same files
-            tasks.sort(key=lambda t: _SLOW_FIRST.index(t[0]) if t[0] in _SLOW_FIRST
-                       else len(_SLOW_FIRST))
-            def here(path: str, name: str, lang: str, opts: dict) -> None:
-                plots.draw_one(results, name, lang, options=opts)
-
-            # this process draws charts too, beside workers - 1 worker processes
-            with runner.lent_or_own(pool, min(workers, len(tasks)) - 1) as processes:
-                runner.share(processes, _draw, [(str(results.path), name, lang,
-                                                 options.get(name, {})) for name, lang in tasks],
-                             runner.window(processes, workers), lambda _: None, local=here)
-        else:
-            for name, lang in tasks:
-                plots.draw_one(results, name, lang, options=options.get(name, {}))
-        from sim.report import write_report
-
+    names, options = plots.planned(results)
+    tasks = [(name, lang) for name in names for lang in langs]
+    if workers < 2 or len(tasks) < 2:
+        for name, lang in tasks:
+            plots.draw_one(results, name, lang, options=options.get(name, {}))
         write_report(results, langs)
+        return results
+    # One chart in one language per task (the same files), longest first; this process
+    # draws charts too, beside workers - 1 worker processes, then the reports likewise.
+    tasks.sort(key=lambda t: _SLOW_FIRST.index(t[0]) if t[0] in _SLOW_FIRST
+               else len(_SLOW_FIRST))
+    path = str(results.path)
+
+    def chart_here(path: str, name: str, lang: str, opts: dict) -> None:
+        plots.draw_one(results, name, lang, options=opts)
+
+    with runner.lent_or_own(pool, min(workers, len(tasks)) - 1) as processes:
+        runner.share(processes, _draw,
+                     [(path, name, lang, options.get(name, {})) for name, lang in tasks],
+                     runner.window(processes, workers), lambda _: None, local=chart_here)
+        # a report per language: one in hand per worker, the next one here
+        runner.share(processes, _report, [(path, lang) for lang in langs], workers - 1,
+                     lambda _: None, local=lambda path, lang: write_report(results, (lang,)))
     return results
 
 

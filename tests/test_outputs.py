@@ -87,6 +87,13 @@ def test_charts_drawn_in_parallel_are_the_same_files(small, tmp_path):
     for name in ours:
         assert (small.path / "figures" / name).read_bytes() == \
             (twin.path / "figures" / name).read_bytes(), name
+    # the reports, one per language, were written by a worker and by this process: the
+    # same bytes as written here one after the other
+    pages = {p: p.read_bytes() for p in twin.path.glob("report*.*")}
+    assert len(pages) == 4
+    write_report(twin, ("en", "zh"))
+    for page, data in pages.items():
+        assert page.read_bytes() == data, page.name
 
 
 def test_tables_charts_and_report_never_load_the_series_or_accounts_whole(tmp_path):
