@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder that receives <scenario name>/ (default: results), "
                           "e.g. --out /tmp/myresults")
     run.add_argument("--workers", type=int, default=None, metavar="N",
-                     help="worker processes, this one included (default: the number of cores, "
+                     help="worker processes (with the process pool, this one included; "
+                          "default: the number of cores, "
                           f"{_default_workers()} here); results are identical for any N, "
                           "e.g. --workers 2")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -114,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="run only slice i of N (for job arrays), e.g. --shard 0/4; "
                           "then `run.py merge` the results")
     run.add_argument("--executor", choices=("process", "dask"), default=None,
-                     help="process: a pool of --workers local processes (default); dask: a "
+                     help="process: this process and --workers - 1 local processes "
+                          "(default); dask: a "
                           "dask.distributed cluster (optional extra: pip install -e \".[dask]\"),"
                           " local with --workers processes unless --scheduler is given")
     run.add_argument("--scheduler", metavar="ADDRESS",

@@ -15,6 +15,7 @@ were asked for by name. The catalogue is described in docs/charts.md.
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 import warnings
@@ -318,8 +319,23 @@ class Style:
         return self.word("sep").join(p for p in parts if p)
 
 
+# Settings of a process, not of a chart: left as the caller has them.
+_PROCESS_KEYS = ("backend", "interactive", "toolbar", "webagg.", "tk.", "macosx.",
+                 "figure.raise_window")
+
+
+@functools.cache
+def _file_defaults() -> dict:
+    """Matplotlib's settings as a new process reads them (its defaults and any matplotlibrc):
+    every chart starts from them, so what a caller changed at run time (plt.style.use or
+    rcParams in a notebook) cannot make a chart drawn in this process differ from the same
+    chart drawn by a worker process."""
+    return {k: v for k, v in matplotlib.rc_params().items() if not k.startswith(_PROCESS_KEYS)}
+
+
 def rc(lang: str) -> dict:
-    base = fonts.rc_for(lang)
+    """The settings every chart is drawn with, in English ("en") or Chinese ("zh")."""
+    base = {**_file_defaults(), **fonts.rc_for(lang)}
     base.update({"font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "legend.fontsize": 7,
                  "xtick.labelsize": 7, "ytick.labelsize": 7, "axes.spines.top": False,
                  "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.25,

@@ -24,6 +24,7 @@ import math
 import multiprocessing
 import os
 import platform
+import queue
 import re
 import shutil
 import signal
@@ -512,8 +513,12 @@ def _remove_temporaries(out_dir: Path) -> None:
 def _ignore_sigint(parent: int | None = None) -> None:
     """Worker initializer: Ctrl-C is the parent's to handle (it stops the workers itself), so a
     worker never prints a traceback of its own. On Linux a worker is also killed the moment its
-    parent dies (kill -9, the OOM killer), instead of idling on for a minute or more."""
+    parent dies (kill -9, the OOM killer), instead of idling on for a minute or more. A worker
+    started by share() is born with Ctrl-C blocked, so one pressed while it imports cannot
+    interrupt it either: ignored from here on, the signal is unblocked again."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # share() starts workers with Ctrl-C blocked
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if parent is not None and sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             import ctypes
@@ -619,6 +624,12 @@ def dask_executor(address: str | None = None, workers: int = 1) -> Iterator[Exec
         yield client.get_executor(pure=False)
 
 
+def in_hand(pool: ProcessPoolExecutor) -> int:
+    """Tasks a process pool holds at a time while this process works beside it (share): one
+    running and one queued in all, so a worker never waits and the last tasks wait little."""
+    return pool._max_workers + 1
+
+
 def window(executor: Executor, workers: int) -> int:
     """Chunks in flight: enough to keep every worker busy, few enough that the parent holds
     a bounded part of the plan however large it is."""
@@ -639,37 +650,101 @@ def _worker_died(exc: BaseException) -> bool:
 
 def share(executor: Executor, fn: Callable, tasks: Iterable[tuple], window: int,
           done: Callable[[Any], Any], local: Callable | None = None) -> None:
-    """Run fn(*task) for every task on `executor`, at most `window` in hand at a time, and
-    give each result to `done`, in the order they finish.
+    """Run fn(*task) for the tasks on `executor`, at most `window` in its hands at a time,
+    and give each result that comes back to `done`, in the order they finish.
 
-    With `local`, this process is one of the workers: it runs local(*task) itself whenever
-    the executor has `window` tasks in hand, and at the end takes back the tasks no worker
-    has started. So every core works from the first second (a spawned worker spends about
-    a second importing numpy, pandas and Mesa; a small sweep on two workers was slower than
-    on one) and none idles while this process waits for the last tasks."""
-    pending: dict = {}  # future -> its task, oldest first
+    With `local`, this process is one of the workers: it takes tasks from the same list and
+    runs local(*task) itself, while a feeder thread keeps the executor's hands full (so a
+    worker never waits for this process to finish a long task). Every core works from the
+    first second: a spawned worker spends about a second importing numpy, pandas and Mesa,
+    and a small sweep on two workers was slower than on one. The first `window` tasks are
+    handed over here, on the calling thread, with Ctrl-C held: a pool starts its processes
+    on them, so the workers are born deaf to Ctrl-C (this process stops them: borrowed), and
+    their parent-death signal follows this thread, not the feeder, which ends first."""
+    tasks = iter(tasks)
+    if local is None:
+        _through(executor, fn, tasks, window, done)
+        return
+    lock = threading.Lock()  # both threads take tasks from the one iterator
 
-    def settle(block: bool) -> None:
-        finished, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
-        for fut in finished:
-            del pending[fut]
-            done(fut.result())
+    def take() -> tuple | None:
+        with lock:
+            return next(tasks, None)
 
+    back: queue.SimpleQueue = queue.SimpleQueue()  # finished futures, an error, None at the end
+    stop = threading.Event()
+    pending: set = set()
+    try:
+        with _sigint_ignored():
+            while len(pending) < window and (task := take()) is not None:
+                pending.add(executor.submit(fn, *task))
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise
+
+    def feed() -> None:
+        nonlocal pending
+        try:
+            while not stop.is_set():
+                while len(pending) < window and (task := take()) is not None:
+                    pending.add(executor.submit(fn, *task))
+                if not pending:
+                    break
+                ready, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                for fut in ready:
+                    back.put(fut)
+        except BaseException as exc:  # the pool broke (a worker died) or was shut down
+            back.put(exc)
+        finally:
+            for fut in pending:
+                fut.cancel()
+            back.put(None)
+
+    def collect(block: bool) -> bool:
+        """Hand over what came back; False once the feeder has ended."""
+        while True:
+            try:
+                item = back.get(timeout=0.2) if block else back.get_nowait()
+            except queue.Empty:
+                if block:
+                    continue
+                return True
+            if item is None:
+                return False
+            if isinstance(item, BaseException):
+                raise item
+            done(item.result())
+
+    feeder = threading.Thread(target=feed, name="kuayu-feeder", daemon=True)
+    feeder.start()
+    try:
+        feeding = True
+        while (task := take()) is not None:
+            local(*task)
+            feeding = feeding and collect(block=False)
+        if feeding:
+            collect(block=True)
+    finally:
+        stop.set()
+        feeder.join()
+
+
+def _through(executor: Executor, fn: Callable, tasks: Iterator[tuple], window: int,
+             done: Callable[[Any], Any]) -> None:
+    """share() without this process among the workers (a dask cluster)."""
+    pending: set = set()
     try:
         for task in tasks:
-            if len(pending) >= window:
-                settle(block=local is None)
-            if len(pending) >= window:  # the workers have their hands full: help
-                done(local(*task))
-                continue
-            pending[executor.submit(fn, *task)] = task
+            while len(pending) >= window:
+                ready, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in ready:
+                    done(fut.result())
+            pending.add(executor.submit(fn, *task))
         while pending:
-            unstarted = next((fut for fut in reversed(pending) if local and fut.cancel()),
-                             None)
-            if unstarted is None:
-                settle(block=True)
-            else:
-                done(local(*pending.pop(unstarted)))
+            ready, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in ready:
+                done(fut.result())
     except BaseException:
         for fut in pending:
             fut.cancel()
@@ -765,12 +840,19 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
     progress.advance(sum(chunk_runs(n_runs, i) for i in mine if i in finished))
     started = time.perf_counter()
     status, lost = "partial", None
+    from_workers = 0  # chunks that came back from a worker process
+
+    def from_worker(out: tuple) -> None:
+        nonlocal from_workers
+        from_workers += 1
+        progress.advance(out[1])
+
     try:
         if executor is None and workers > 1 and len(todo) > 1:
             # this process runs chunks too: workers - 1 more processes
             with lent_or_own(pool, min(workers, len(todo)) - 1) as processes:
-                share(processes, run_chunk, tasks, window(processes, workers),
-                      lambda out: progress.advance(out[1]), local=run_chunk)
+                share(processes, run_chunk, tasks, in_hand(processes), from_worker,
+                      local=lambda *args: progress.advance(run_chunk(*args)[1]))
         elif executor is None:
             for args in tasks:
                 progress.advance(run_chunk(*args)[1])
@@ -802,7 +884,7 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
             f"{type(lost).__name__}: {str(lost).rstrip('.')}. {n_done} of {n_chunks} chunks "
             f"are finished and saved in {out_dir}; run the same command again to compute the "
             "rest (with fewer --workers if memory is short)."
-            + ("" if n_done > len(finished) or executor is not None else
+            + ("" if from_workers or executor is not None else
                " If no worker ever started: a script that calls sim.run_study(workers=N) "
                "must do so under `if __name__ == \"__main__\":` (workers are spawned and "
                "import the script).")) from None

@@ -403,7 +403,7 @@ def _finalise(results: Results, charts: bool, langs: tuple[str, ...],
     with runner.lent_or_own(pool, min(workers, len(tasks)) - 1) as processes:
         runner.share(processes, _draw,
                      [(path, name, lang, options.get(name, {})) for name, lang in tasks],
-                     runner.window(processes, workers), lambda _: None, local=chart_here)
+                     runner.in_hand(processes), lambda _: None, local=chart_here)
         # a report per language: one in hand per worker, the next one here
         runner.share(processes, _report, [(path, lang) for lang in langs], workers - 1,
                      lambda _: None, local=lambda path, lang: write_report(results, (lang,)))

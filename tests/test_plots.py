@@ -546,3 +546,23 @@ def test_a_users_automatic_layout_setting_does_not_change_a_saved_chart(tmp_path
         with plt.rc_context({key: True}):
             other = np.asarray(Image.open(draw(tmp_path / key)))
         assert other.shape == plain.shape and (other == plain).all(), key
+
+
+def test_a_callers_runtime_matplotlib_settings_do_not_change_a_chart(tmp_path):
+    """Charts are drawn by this process and by worker processes alike (runner.share): a
+    style or rcParams set at run time here (a notebook's plt.style.use) must not make the
+    charts this process draws differ from those a fresh worker draws."""
+    def draw(folder):
+        with plt.rc_context(plots.rc("en")):
+            fig, ax = plt.subplots(figsize=(plots.SINGLE, 2.2), layout="constrained")
+            ax.plot(np.arange(10), np.arange(10) ** 0.5, label="a line")
+            ax.set_title("Coordinated")
+            ax.legend()
+        return plots.save(fig, folder, "styled", "en")[0]
+
+    plain = np.asarray(Image.open(draw(tmp_path / "plain")))
+    with plt.style.context("ggplot"), plt.rc_context({"axes.facecolor": "red",
+                                                       "lines.color": "green",
+                                                       "font.size": 14}):
+        styled = np.asarray(Image.open(draw(tmp_path / "styled")))
+    assert styled.shape == plain.shape and (styled == plain).all()

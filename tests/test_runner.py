@@ -179,33 +179,48 @@ def test_a_lent_pool_stops_its_workers_as_soon_as_the_work_fails():
             assert not proc.is_alive()  # stopped before the pool itself is shut down
 
 
-def test_share_works_here_while_the_workers_are_busy_and_takes_back_what_they_never_began():
-    """With `local`, the parent is one of the workers (runner.share): while the pool has its
-    hands full it runs tasks itself, and at the end it takes back the queued tasks no worker
-    has started, so no core idles; every task runs once and every result is delivered."""
+def test_share_keeps_the_workers_fed_while_this_process_runs_a_long_task():
+    """With `local`, the parent is one of the workers (runner.share): it takes tasks from the
+    same list, while a feeder thread keeps the pool's hands full, so a worker never waits for
+    the parent's long task; every task runs once, and what the pool returns is delivered."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    gate = threading.Event()
+    fed = threading.Event()
     pool_ran, here_ran, delivered = [], [], []
 
     def in_pool(i):
-        gate.wait(30)  # the pool's only worker is busy with task 0 until the parent is done
         pool_ran.append(i)
+        if len(pool_ran) >= 5:
+            fed.set()
         return i
 
     def here(i):
         here_ran.append(i)
-        if len(here_ran) == 9:
-            gate.set()
-        return i
+        if len(here_ran) == 1:  # a long task: it ends only once the pool has done five
+            assert fed.wait(30), "the pool was left without work while this process worked"
 
     with ThreadPoolExecutor(1) as pool:
-        runner.share(pool, in_pool, [(i,) for i in range(10)], 2, delivered.append,
+        runner.share(pool, in_pool, [(i,) for i in range(20)], 2, delivered.append,
                      local=here)
-    assert pool_ran == [0]
-    assert here_ran == [2, 3, 4, 5, 6, 7, 8, 9, 1]  # 1 was queued, never begun: taken back
-    assert sorted(delivered) == list(range(10))
+    assert sorted(pool_ran + here_ran) == list(range(20))
+    assert len(pool_ran) >= 5 and here_ran
+    assert sorted(delivered) == sorted(pool_ran)
+
+
+def test_share_raises_what_fails_here_or_in_a_worker_and_stops_feeding():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fails(i):
+        raise ValueError(f"chunk {i} failed")
+
+    for in_pool, here in ((fails, lambda i: None), (lambda i: i, fails)):
+        before = threading.active_count()
+        with ThreadPoolExecutor(1) as pool, pytest.raises(ValueError, match="failed"):
+            runner.share(pool, in_pool, [(i,) for i in range(200)], 2, lambda _: None,
+                         local=here)
+        assert threading.active_count() == before  # the feeder thread has ended
 
 
 def test_share_without_local_leaves_every_task_to_the_executor():
