@@ -630,7 +630,7 @@ def in_hand(pool: ProcessPoolExecutor) -> int:
     return pool._max_workers + 1
 
 
-def window(executor: Executor, workers: int) -> int:
+def _window(executor: Executor, workers: int) -> int:
     """Chunks in flight: enough to keep every worker busy, few enough that the parent holds
     a bounded part of the plan however large it is."""
     if isinstance(executor, ProcessPoolExecutor):
@@ -674,10 +674,15 @@ def share(executor: Executor, fn: Callable, tasks: Iterable[tuple], window: int,
     back: queue.SimpleQueue = queue.SimpleQueue()  # finished futures, an error, None at the end
     stop = threading.Event()
     pending: set = set()
+
+    def hand_over() -> None:
+        """Fill the executor's hands up to `window` tasks."""
+        while len(pending) < window and (task := take()) is not None:
+            pending.add(executor.submit(fn, *task))
+
     try:
         with _sigint_ignored():
-            while len(pending) < window and (task := take()) is not None:
-                pending.add(executor.submit(fn, *task))
+            hand_over()
     except BaseException:
         for fut in pending:
             fut.cancel()
@@ -687,8 +692,7 @@ def share(executor: Executor, fn: Callable, tasks: Iterable[tuple], window: int,
         nonlocal pending
         try:
             while not stop.is_set():
-                while len(pending) < window and (task := take()) is not None:
-                    pending.add(executor.submit(fn, *task))
+                hand_over()
                 if not pending:
                     break
                 ready, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
@@ -857,7 +861,7 @@ def _execute(scenario, out_dir, workers, executor, shard, overwrite, quiet, comm
             for args in tasks:
                 progress.advance(run_chunk(*args)[1])
         else:
-            share(executor, run_chunk, tasks, window(executor, workers),
+            share(executor, run_chunk, tasks, _window(executor, workers),
                   lambda out: progress.advance(out[1]))
     except (KeyboardInterrupt, OSError, InputChanged):
         status = "interrupted"  # Ctrl-C, the disk (full, read-only, gone), an edited input
